@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+
+/** One config problem: where it is, what was there, which rule it breaks. */
+export interface ConfigProblem {
+  path: string;
+  received?: unknown;
+  /** True when the key was absent. */
+  missing?: boolean;
+  rule: string;
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
+  let out = prefix;
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') {
+    const text = JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}…"` : text;
+  }
+  return `${String(value)} (${typeof value})`;
+}
+
+/** `users[1].password (received 42 (number)): must be a string` */
+export function formatProblem(p: ConfigProblem): string {
+  const received = p.missing ? 'missing' : `received ${describeValue(p.received)}`;
+  return `${p.path} (${received}): ${p.rule}`;
+}
+
+/** Turns zod issues (parsed with `reportInput: true`) into problems, one per issue. */
+export function problemsFromZod(issues: readonly z.core.$ZodIssue[], prefix = ''): ConfigProblem[] {
+  return issues.flatMap((issue): ConfigProblem[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key], prefix),
+        received: undefined,
+        rule: 'unknown option',
+        missing: false,
+      }));
+    }
+    const input = (issue as { input?: unknown }).input;
+    return [
+      {
+        path: formatPath(issue.path, prefix),
+        received: input,
+        missing: input === undefined,
+        rule: issue.message,
+      },
+    ];
+  });
+}

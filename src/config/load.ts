@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, parseDocument } from 'yaml';
+import { AuthlabError } from '../errors.js';
+import { DEFAULT_CONFIG_FILE } from './defaults.js';
+import { importDexConfig } from './dex.js';
+import { configError, relativeTo, resolveConfig, type ExternalDocument, type ResolvedLabConfig } from './resolve.js';
+
+export interface LoadConfigOptions {
+  /** Path of a lab.yaml; defaults to the default lab (fixtures/lab.yaml). */
+  file?: string;
+}
+
+/** Loads and validates a lab config file plus the Dex config and RBAC files it points to. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedLabConfig> {
+  const file = options.file ? path.resolve(options.file) : fileURLToPath(DEFAULT_CONFIG_FILE);
+  const raw = await readYaml(file);
+  return resolveObject(raw, { source: displayPath(file), baseDir: path.dirname(file) });
+}
+
+/** Validates a config given as an object (library use); relative paths resolve against `baseDir`. */
+export async function resolveObject(
+  raw: unknown,
+  { source = '<inline config>', baseDir = process.cwd() }: { source?: string; baseDir?: string } = {},
+): Promise<ResolvedLabConfig> {
+  const obj = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+
+  const rbacDocuments: ExternalDocument[] = [];
+  const fileProblems = [];
+  const rbac = Array.isArray(obj.rbac) ? obj.rbac : [];
+  for (const [i, entry] of rbac.entries()) {
+    if (typeof entry !== 'string') continue;
+    const file = relativeTo(baseDir, entry);
+    try {
+      const docs = parseAllDocuments(await readFile(file, 'utf8'));
+      for (const [d, doc] of docs.entries()) {
+        const label = `rbac[${i}] (${displayPath(file)}, document ${d + 1})`;
+        if (doc.errors.length > 0) {
+          fileProblems.push({ path: label, rule: `is not valid YAML: ${doc.errors[0]!.message}`, missing: true });
+          continue;
+        }
+        const value: unknown = doc.toJS();
+        if (value !== null && value !== undefined) rbacDocuments.push({ label, value });
+      }
+    } catch (cause) {
+      fileProblems.push({ path: `rbac[${i}]`, received: entry, rule: `cannot be read: ${(cause as Error).message}` });
+    }
+  }
+
+  let imported;
+  if (typeof obj.dexConfig === 'string') {
+    const file = relativeTo(baseDir, obj.dexConfig);
+    try {
+      imported = importDexConfig(await readYaml(file), 'dexConfig');
+    } catch (cause) {
+      fileProblems.push({
+        path: 'dexConfig',
+        received: obj.dexConfig,
+        rule: `cannot be read: ${(cause as Error).message.split('\n')[0]}`,
+      });
+    }
+  }
+  if (fileProblems.length > 0 && imported) imported.problems.unshift(...fileProblems);
+  else if (fileProblems.length > 0) imported = { users: [], clients: [], problems: fileProblems };
+
+  // Problems in linked files are reported together with the schema's, in one error.
+  return resolveConfig(obj, { source, ...(imported && { imported }), rbacDocuments });
+}
+
+async function readYaml(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new AuthlabError('AUTHLAB_CONFIG_NOT_FOUND', `cannot read config file ${displayPath(file)}`, {
+      cause,
+      hint: 'Check the path given to --config; fixtures/lab.yaml is the default lab.',
+    });
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw configError(
+      displayPath(file),
+      doc.errors.map((e) => ({
+        path: `line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}`,
+        missing: true,
+        rule: `not valid YAML: ${e.message.split('\n')[0]}`,
+      })),
+    );
+  }
+  return doc.toJS();
+}
+
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
