@@ -1,0 +1,330 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response } from 'express';
+import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { createClock, type LabClock } from '../clock.js';
+import { DEFAULT_HOST } from '../config/defaults.js';
+import type { ResolvedClient, ResolvedLabConfig } from '../config/resolve.js';
+import { AuthlabError } from '../errors.js';
+import { childLogger, noopLogger, type Logger } from '../log.js';
+import { Accounts } from './accounts.js';
+import { discoveryDocument } from './discovery.js';
+import { FLAVOUR_SPECS, type FlavourSpec } from './flavours.js';
+import { AUTHORIZATION_CODE_PARAMS, authorizationCodeGrant } from './grants/authorization-code.js';
+import { CLIENT_CREDENTIALS_PARAMS, clientCredentialsGrant } from './grants/client-credentials.js';
+import { EXPIRES_IN_PARAM, LAB_BODY, fail, type GrantDeps } from './grants/context.js';
+import { PASSWORD_PARAMS, passwordGrant } from './grants/password.js';
+import { REFRESH_TOKEN_PARAMS, refreshTokenGrant } from './grants/refresh-token.js';
+import { KeyRing } from './keys.js';
+import { renderLoginPage } from './login-page.js';
+import { TokenMinter, subjectOf, type MintRequest, type MintedTokens } from './mint.js';
+import { RefreshStore } from './refresh-store.js';
+import { LabStore } from './store.js';
+import { userinfoHandler } from './userinfo.js';
+
+export interface IdpOptions {
+  config: ResolvedLabConfig;
+  clock?: LabClock;
+  host?: string;
+  /** 0 picks a free port; defaults to `config.ports.idp`. */
+  port?: number;
+  log?: Logger;
+}
+
+export interface StartedIdp {
+  /** Base URL of the server (without the issuer path). */
+  url: URL;
+  issuer: string;
+  discoveryUrl: string;
+  tokenEndpoint: string;
+  jwksUri: string;
+  flavour: FlavourSpec['name'];
+  clock: LabClock;
+  accounts: Accounts;
+  /** Mints tokens in-process, with the same claims the token endpoint issues (fixtures for tests). */
+  mint(request: MintRequest): Promise<MintedTokens>;
+  /** Signs with a new key from now on; the previous key stays in JWKS for the ID-token lifetime (Dex). */
+  rotateKeys(): Promise<void>;
+  /** Key ids in JWKS order (signing key first). */
+  keyIds(): string[];
+  dispose(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * The lab's OIDC provider on oidc-provider, under the issuer path (Dex: `http://127.0.0.1:<port>/dex`).
+ * oidc-provider runs the authorization endpoint, login interactions, sessions, client authentication and
+ * end-session; the lab serves discovery, JWKS and userinfo in the flavour's shape and redeems every grant
+ * through oidc-provider's custom-grant API, so tokens carry the flavour's claims and the lab clock's times.
+ */
+export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
+  const { config } = options;
+  const clock = options.clock ?? createClock();
+  const log = childLogger(options.log ?? noopLogger, 'idp');
+  const spec = FLAVOUR_SPECS[config.idp.flavour];
+  const host = options.host ?? DEFAULT_HOST;
+  const path = config.idp.issuerPath;
+
+  const app = express();
+  app.disable('x-powered-by');
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await listen(server, host, options.port ?? config.ports.idp, 'IdP', '--idp-port');
+  const port = (server.address() as AddressInfo).port;
+  const url = new URL(`http://${host}:${port}`);
+  const issuer = `http://${host}:${port}${path}`;
+
+  const keys = await KeyRing.create({
+    clock,
+    rotateEveryMs: config.idp.expiry.signingKeys,
+    retainMs: config.idp.expiry.idTokens,
+    ...(config.idp.signingKeys && { configured: config.idp.signingKeys }),
+  });
+  const accounts = new Accounts(config);
+  const clients = new Map(config.clients.map((c) => [c.id, c]));
+  const minter = new TokenMinter(config, keys, clock, issuer);
+  const deps: GrantDeps = {
+    config,
+    spec,
+    accounts,
+    clients,
+    minter,
+    refresh: new RefreshStore(clock, config.idp.expiry.refreshTokens),
+    clock,
+  };
+  const store = new LabStore(clock);
+  const cookieKeys = [randomBytes(32).toString('base64url')];
+
+  let provider = buildProvider();
+  let handler = provider.callback();
+  // oidc-provider has no runtime key rotation (anchors.md §3): a rotation builds a new Provider over the
+  // same store and cookie keys, so sessions and codes survive it.
+  keys.onRotate(() => {
+    provider = buildProvider();
+    handler = provider.callback();
+    log.info(`signing key rotated; now ${keys.published()[0]!.kid}`);
+  });
+
+  function buildProvider(): Provider {
+    const seconds = (ms: number) => Math.max(1, Math.floor(ms / 1000));
+    const configuration: Configuration = {
+      adapter: (name: string) => store.adapterFor(name),
+      clients: config.clients.map((c) => clientMetadata(c, config)),
+      findAccount: (_ctx, sub) => (accounts.bySubject(sub) ? { accountId: sub, claims: () => ({ sub }) } : undefined),
+      jwks: { keys: keys.privateJwks() as never },
+      cookies: { keys: cookieKeys },
+      features: {
+        devInteractions: { enabled: false },
+        userinfo: { enabled: false },
+        rpInitiatedLogout: { enabled: true },
+      },
+      interactions: { url: (_ctx, interaction) => `${path}${spec.routes.interaction}/${interaction.uid}` },
+      routes: {
+        authorization: spec.routes.authorization,
+        token: spec.routes.token,
+        end_session: spec.routes.end_session,
+        jwks: `/.authlab-internal-jwks`,
+      },
+      scopes: [...spec.knownScopes],
+      pkce: { required: () => false },
+      ttl: {
+        AuthorizationCode: seconds(config.idp.expiry.authRequests),
+        Interaction: seconds(config.idp.expiry.authRequests),
+        Session: seconds(config.idp.expiry.refreshTokens),
+        Grant: seconds(config.idp.expiry.refreshTokens),
+        IdToken: seconds(config.idp.expiry.idTokens),
+        AccessToken: seconds(config.idp.expiry.accessTokens),
+        RefreshToken: seconds(config.idp.expiry.refreshTokens),
+        ClientCredentials: seconds(config.idp.expiry.accessTokens),
+      },
+      renderError: async (ctx, out) => {
+        ctx.type = 'html';
+        ctx.body = `<!DOCTYPE html><html><head><title>Error</title></head><body><h2>${spec.name === 'dex' ? 'Bad Request' : 'We are sorry...'}</h2><p id="error">${escapeHtml(String(out.error_description ?? out.error))}</p></body></html>`;
+      },
+    };
+    const p = new Provider(issuer, configuration);
+    const grants: Array<[string, (ctx: KoaContextWithOIDC) => Promise<void>, string[]]> = [
+      ['password', passwordGrant(deps), [...PASSWORD_PARAMS, EXPIRES_IN_PARAM]],
+      ['client_credentials', clientCredentialsGrant(deps), [...CLIENT_CREDENTIALS_PARAMS, EXPIRES_IN_PARAM]],
+      ['authorization_code', authorizationCodeGrant(deps), AUTHORIZATION_CODE_PARAMS],
+      ['refresh_token', refreshTokenGrant(deps), REFRESH_TOKEN_PARAMS],
+    ];
+    for (const [name, grant, params] of grants) {
+      // A grant outside idp.grantTypes stays unregistered, so it is "unsupported" (Dex `oauth2.grantTypes`).
+      if (config.idp.grantTypes.includes(name as never)) p.registerGrantType(name, grant as never, params);
+    }
+    p.use(flavourErrors(spec));
+    return p;
+  }
+
+  const router = express.Router();
+  const discovery = () => discoveryDocument(issuer, config, spec);
+  router.get('/.well-known/openid-configuration', (_req, res) => {
+    res.type('application/json').send(JSON.stringify(discovery(), null, spec.name === 'dex' ? 2 : 0));
+  });
+  router.get(spec.routes.jwks, async (_req, res) => {
+    await keys.current(); // rotates first when the period is over
+    // Dex v2.45.1: fixed 10 min cache, indented JSON, current key first (§B3).
+    res.set('Cache-Control', 'max-age=600, must-revalidate');
+    const body = { keys: keys.published().map((k) => k.publicJwk) };
+    res.type('application/json').send(JSON.stringify(body, null, spec.name === 'dex' ? 2 : 0));
+  });
+  router.all(spec.routes.userinfo, userinfoHandler({ issuer: () => issuer, keys, clock, spec }));
+  if (spec.name === 'dex') {
+    router.get('/healthz', (_req, res) => void res.type('text/plain').send('Health check passed'));
+  }
+  router.all(spec.routes.token, (req, res, next) => {
+    // Dex answers any method but POST on /token itself (§B1 table).
+    if (req.method === 'POST') return next();
+    const e = spec.errors.methodNotAllowed();
+    res.status(e.status).json(e.body);
+  });
+  router.get(`${spec.routes.interaction}/:uid`, async (req, res) => {
+    await showLogin(req, res, {});
+  });
+  router.post(`${spec.routes.interaction}/:uid`, express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    const user = body.pick ? accounts.byName(body.pick) : accounts.byLogin(body.login ?? '');
+    const ok = user !== undefined && (body.pick !== undefined || (await accounts.checkPassword(user, body.password ?? '')));
+    if (!ok) return showLogin(req, res, { failed: true, login: body.login ?? '' });
+    const details = await provider.interactionDetails(req, res);
+    const sub = subjectOf(config, { kind: 'user', user });
+    const grant = new provider.Grant({ accountId: sub, clientId: String(details.params.client_id) });
+    grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+    const grantId = await grant.save();
+    await provider.interactionFinished(req, res, { login: { accountId: sub }, consent: { grantId } }, {
+      mergeWithLastSubmission: false,
+    });
+  });
+
+  async function showLogin(req: Request, res: Response, state: { failed?: boolean; login?: string }) {
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      // An unknown or expired interaction: the flow must start over.
+      res.status(400).type('text/plain').send('Login session expired or unknown. Start the login again.');
+      return;
+    }
+    const client = clients.get(String(details.params.client_id));
+    res
+      .status(state.failed ? 401 : 200)
+      .type('html')
+      .send(
+        renderLoginPage({
+          flavour: spec.name,
+          action: `${path}${spec.routes.interaction}/${details.uid}`,
+          clientName: client?.name ?? String(details.params.client_id),
+          users: accounts.list(),
+          ...(state.login !== undefined && { login: state.login }),
+          ...(state.failed && { failed: true }),
+        }),
+      );
+  }
+
+  router.use((req, res) => handler(req, res));
+  app.use(path, router);
+  // Outside the issuer path Dex answers with Go's plain 404.
+  app.use((_req, res) => void res.status(404).type('text/plain').send('404 page not found\n'));
+
+  let disposed: Promise<void> | undefined;
+  const dispose = () =>
+    (disposed ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
+
+  log.info(`issuer ${issuer} (${spec.name})`);
+  return {
+    url,
+    issuer,
+    discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+    tokenEndpoint: `${issuer}${spec.routes.token}`,
+    jwksUri: `${issuer}${spec.routes.jwks}`,
+    flavour: spec.name,
+    clock,
+    accounts,
+    mint: (request) => minter.mint(request),
+    rotateKeys: async () => {
+      await keys.rotate();
+    },
+    keyIds: () => keys.published().map((k) => k.kid),
+    dispose,
+    [Symbol.asyncDispose]: dispose,
+  };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Binds the port; a busy port is a user error with a hint, not a stack trace. */
+export async function listen(server: http.Server, host: string, port: number, what: string, flag: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new AuthlabError('AUTHLAB_PORT_IN_USE', `${what} port ${port} on ${host} is already in use`, {
+            cause: error,
+            hint: `Stop whatever listens on ${host}:${port} (is another lab running? try "mlflow-authlab status"), or pass ${flag} 0 to pick a free port.`,
+          }),
+        );
+      } else reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/**
+ * oidc-provider's view of a lab client. Every grant the lab enables is registered for every client so that the
+ * lab's grant handlers, not oidc-provider, decide and answer "not allowed" in the flavour's words.
+ */
+function clientMetadata(c: ResolvedClient, config: ResolvedLabConfig): ClientMetadata {
+  const code = c.redirectURIs.length > 0;
+  return {
+    client_id: c.id,
+    ...(c.public ? { token_endpoint_auth_method: 'none' } : { client_secret: c.secret!, token_endpoint_auth_method: 'client_secret_basic' }),
+    grant_types: config.idp.grantTypes.filter((g) => g !== 'authorization_code' || code),
+    response_types: code && config.idp.grantTypes.includes('authorization_code') ? ['code'] : [],
+    redirect_uris: c.redirectURIs,
+    ...(c.redirectURIs.length > 0 && { post_logout_redirect_uris: c.redirectURIs.map((u) => new URL(u).origin + '/') }),
+  };
+}
+
+/**
+ * Rewrites the token-endpoint errors oidc-provider raises before a grant handler runs (client authentication,
+ * unsupported grant) into the flavour's bodies (oauth2-proxy-and-dex.md §B1 table, §C).
+ */
+function flavourErrors(spec: FlavourSpec) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    await next();
+    if (ctx.oidc?.route !== 'token' || ctx.status < 400 || ctx.state[LAB_BODY]) return;
+    const body = (ctx.body ?? {}) as { error?: string; error_description?: string };
+    const grant = ctx.oidc.params?.grant_type;
+    ctx.remove('www-authenticate');
+    switch (body.error) {
+      case 'invalid_client':
+        return fail(ctx, spec.errors.invalidClient());
+      case 'unsupported_grant_type':
+        return fail(ctx, spec.errors.unsupportedGrant());
+      case 'invalid_request':
+        if (body.error_description === "missing required parameter 'grant_type'")
+          return fail(ctx, spec.errors.unsupportedGrant());
+        if (body.error_description === 'requested grant type is not allowed for this client')
+          return fail(ctx, spec.errors.grantNotAllowed(grant as never));
+        if (body.error_description?.includes('not properly encoded') && spec.name === 'dex')
+          return fail(ctx, { status: 400, body: { error: 'invalid_request', error_description: 'client_id improperly encoded' } });
+        return;
+      default:
+        return;
+    }
+  };
+}

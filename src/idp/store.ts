@@ -1,0 +1,67 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { LabClock } from '../clock.js';
+
+interface Entry {
+  payload: AdapterPayload;
+  expiresAt: number;
+}
+
+/**
+ * One in-memory store per lab, expiring on the lab clock. oidc-provider's own memory adapter keeps a single
+ * module-wide LRU of 1,000 entries, shared by every provider in the process; two labs in one test run must
+ * not share (or evict) each other's sessions.
+ */
+export class LabStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #clock: LabClock;
+
+  constructor(clock: LabClock) {
+    this.#clock = clock;
+  }
+
+  get(key: string): AdapterPayload | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.#clock.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.payload;
+  }
+
+  set(key: string, payload: AdapterPayload, expiresInSeconds?: number): void {
+    const expiresAt = expiresInSeconds === undefined ? Infinity : this.#clock.now() + expiresInSeconds * 1000;
+    this.#entries.set(key, { payload, expiresAt });
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  entries(): IterableIterator<[string, Entry]> {
+    return this.#entries.entries();
+  }
+
+  /** The adapter oidc-provider asks for, one per model name. */
+  adapterFor(model: string): Adapter {
+    const key = (id: string) => `${model}:${id}`;
+    return {
+      upsert: async (id, payload, expiresIn) => {
+        this.set(key(id), payload, expiresIn);
+        if (payload.uid) this.set(`${model}:uid:${payload.uid}`, { ...payload, jti: id }, expiresIn);
+        if (payload.userCode) this.set(`${model}:userCode:${payload.userCode}`, { ...payload, jti: id }, expiresIn);
+      },
+      find: async (id) => this.get(key(id)),
+      findByUid: async (uid) => this.get(`${model}:uid:${uid}`),
+      findByUserCode: async (code) => this.get(`${model}:userCode:${code}`),
+      consume: async (id) => {
+        const entry = this.get(key(id));
+        if (entry) entry.consumed = this.#clock.nowSeconds();
+      },
+      destroy: async (id) => this.delete(key(id)),
+      revokeByGrantId: async (grantId) => {
+        for (const [k, e] of this.#entries) if (e.payload.grantId === grantId) this.#entries.delete(k);
+      },
+    };
+  }
+}
