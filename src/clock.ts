@@ -27,9 +27,13 @@ export function createClock(start?: Date | number): LabClock {
     advance(by) {
       const ms = typeof by === 'number' ? by : parseDuration(by);
       if (ms === undefined || !Number.isFinite(ms)) {
-        throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', `clock.advance(${JSON.stringify(by)}): not a duration`, {
-          hint: `Pass ${DURATION_RULE}, or a number of milliseconds.`,
-        });
+        throw new AuthlabError(
+          'AUTHLAB_INVALID_ARGUMENT',
+          `clock.advance(${JSON.stringify(by)}): not a duration`,
+          {
+            hint: `Pass ${DURATION_RULE}, or a number of milliseconds.`,
+          },
+        );
       }
       offsetMs += ms;
     },

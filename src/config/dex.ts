@@ -12,10 +12,7 @@ export interface ImportedEntities {
  * gets the grants the Dex config enables globally (`oauth2.grantTypes`, or Dex's defaults, with `password`
  * only when `oauth2.passwordConnector` is set).
  */
-export function importDexConfig(
-  raw: unknown,
-  prefix: string,
-): ImportedEntities {
+export function importDexConfig(raw: unknown, prefix: string): ImportedEntities {
   const problems: ConfigProblem[] = [];
   const cfg = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const oauth2 = (cfg.oauth2 ?? {}) as Record<string, unknown>;
@@ -34,10 +31,27 @@ export function importDexConfig(
   const users = statics.map((entry, i) => {
     const p = (entry ?? {}) as Record<string, unknown>;
     const at = `${prefix}.staticPasswords[${i}]`;
-    if (typeof p.email !== 'string') problems.push({ path: `${at}.email`, missing: p.email === undefined, received: p.email, rule: 'must be an e-mail address' });
-    const hash = typeof p.hash === 'string' ? p.hash : typeof p.hashFromEnv === 'string' ? process.env[p.hashFromEnv] : undefined;
-    if (hash === undefined) problems.push({ path: `${at}.hash`, missing: true, rule: 'must be a bcrypt hash (or hashFromEnv naming a set variable)' });
-    const username = typeof p.username === 'string' ? p.username : String(p.email ?? `user${i}`).split('@')[0]!;
+    if (typeof p.email !== 'string')
+      problems.push({
+        path: `${at}.email`,
+        missing: p.email === undefined,
+        received: p.email,
+        rule: 'must be an e-mail address',
+      });
+    const hash =
+      typeof p.hash === 'string'
+        ? p.hash
+        : typeof p.hashFromEnv === 'string'
+          ? process.env[p.hashFromEnv]
+          : undefined;
+    if (hash === undefined)
+      problems.push({
+        path: `${at}.hash`,
+        missing: true,
+        rule: 'must be a bcrypt hash (or hashFromEnv naming a set variable)',
+      });
+    const username =
+      typeof p.username === 'string' ? p.username : String(p.email ?? `user${i}`).split('@')[0]!;
     const value = {
       name: username.toLowerCase(),
       email: p.email,
@@ -66,10 +80,20 @@ export function importDexConfig(
   const clients = staticClients.map((entry, i) => {
     const c = (entry ?? {}) as Record<string, unknown>;
     const at = `${prefix}.staticClients[${i}]`;
-    const id = typeof c.id === 'string' ? c.id : typeof c.idEnv === 'string' ? process.env[c.idEnv] : undefined;
-    if (id === undefined) problems.push({ path: `${at}.id`, missing: true, rule: 'must be a string (or idEnv naming a set variable)' });
+    const id =
+      typeof c.id === 'string' ? c.id : typeof c.idEnv === 'string' ? process.env[c.idEnv] : undefined;
+    if (id === undefined)
+      problems.push({
+        path: `${at}.id`,
+        missing: true,
+        rule: 'must be a string (or idEnv naming a set variable)',
+      });
     const secret =
-      typeof c.secret === 'string' ? c.secret : typeof c.secretEnv === 'string' ? process.env[c.secretEnv] : undefined;
+      typeof c.secret === 'string'
+        ? c.secret
+        : typeof c.secretEnv === 'string'
+          ? process.env[c.secretEnv]
+          : undefined;
     const redirectURIs = Array.isArray(c.redirectURIs) ? c.redirectURIs : [];
     const isPublic = c.public === true;
     const value = {

@@ -5,7 +5,13 @@ import { parseAllDocuments, parseDocument } from 'yaml';
 import { AuthlabError } from '../errors.js';
 import { DEFAULT_CONFIG_FILE } from './defaults.js';
 import { importDexConfig } from './dex.js';
-import { configError, relativeTo, resolveConfig, type ExternalDocument, type ResolvedLabConfig } from './resolve.js';
+import {
+  configError,
+  relativeTo,
+  resolveConfig,
+  type ExternalDocument,
+  type ResolvedLabConfig,
+} from './resolve.js';
 
 export interface LoadConfigOptions {
   /** Path of a lab.yaml; defaults to the default lab (fixtures/lab.yaml). */
@@ -37,14 +43,22 @@ export async function resolveObject(
       for (const [d, doc] of docs.entries()) {
         const label = `rbac[${i}] (${displayPath(file)}, document ${d + 1})`;
         if (doc.errors.length > 0) {
-          fileProblems.push({ path: label, rule: `is not valid YAML: ${doc.errors[0]!.message}`, missing: true });
+          fileProblems.push({
+            path: label,
+            rule: `is not valid YAML: ${doc.errors[0]!.message}`,
+            missing: true,
+          });
           continue;
         }
         const value: unknown = doc.toJS();
         if (value !== null && value !== undefined) rbacDocuments.push({ label, value });
       }
     } catch (cause) {
-      fileProblems.push({ path: `rbac[${i}]`, received: entry, rule: `cannot be read: ${(cause as Error).message}` });
+      fileProblems.push({
+        path: `rbac[${i}]`,
+        received: entry,
+        rule: `cannot be read: ${(cause as Error).message}`,
+      });
     }
   }
 

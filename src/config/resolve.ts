@@ -5,7 +5,14 @@ import { AuthlabError } from '../errors.js';
 import { DEFAULT_ISSUER_PATH, type Flavour, type GrantType } from './defaults.js';
 import { formatProblem, problemsFromZod, type ConfigProblem } from './issues.js';
 import type { ImportedEntities } from './dex.js';
-import { clientSchema, userSchema, labConfigSchema, rbacManifestSchema, type ParsedLabConfig, type RbacManifest } from './schema.js';
+import {
+  clientSchema,
+  userSchema,
+  labConfigSchema,
+  rbacManifestSchema,
+  type ParsedLabConfig,
+  type RbacManifest,
+} from './schema.js';
 
 export interface ResolvedUser {
   name: string;
@@ -104,19 +111,17 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
   if (!parsed.success) throw configError(inputs.source, problems);
   const cfg = parsed.data;
 
-  const users: ResolvedUser[] = [...cfg.users, ...importedUsers].map(
-    (u) => ({
-      name: u.name,
-      email: u.email,
-      userId: u.userId ?? derivedUserId(u.name),
-      ...(u.password !== undefined && { password: u.password }),
-      ...(u.hash !== undefined && { hash: u.hash }),
-      displayName: u.displayName ?? u.name,
-      preferredUsername: u.preferredUsername ?? u.name,
-      emailVerified: u.emailVerified,
-      groups: u.groups,
-    }),
-  );
+  const users: ResolvedUser[] = [...cfg.users, ...importedUsers].map((u) => ({
+    name: u.name,
+    email: u.email,
+    userId: u.userId ?? derivedUserId(u.name),
+    ...(u.password !== undefined && { password: u.password }),
+    ...(u.hash !== undefined && { hash: u.hash }),
+    displayName: u.displayName ?? u.name,
+    preferredUsername: u.preferredUsername ?? u.name,
+    emailVerified: u.emailVerified,
+    groups: u.groups,
+  }));
   const clients: ResolvedClient[] = [...cfg.clients, ...importedClients].map((c) => ({
     id: c.id,
     ...(c.secret !== undefined && { secret: c.secret }),
@@ -217,12 +222,24 @@ function crossFieldProblems(
         rule: 'must list at least one URL when the client may use authorization_code',
       });
     if (!c.public && c.secret === undefined)
-      problems.push({ path: `clients[${i}].secret`, missing: true, rule: 'is required unless the client is public' });
+      problems.push({
+        path: `clients[${i}].secret`,
+        missing: true,
+        rule: 'is required unless the client is public',
+      });
     if (c.public && c.secret !== undefined)
-      problems.push({ path: `clients[${i}].secret`, received: c.secret, rule: 'has no effect on a public client' });
+      problems.push({
+        path: `clients[${i}].secret`,
+        received: c.secret,
+        rule: 'has no effect on a public client',
+      });
     c.trustedPeers.forEach((p, j) => {
       if (!ids.has(p))
-        problems.push({ path: `clients[${i}].trustedPeers[${j}]`, received: p, rule: 'is not a client id of this lab' });
+        problems.push({
+          path: `clients[${i}].trustedPeers[${j}]`,
+          received: p,
+          rule: 'is not a client id of this lab',
+        });
     });
   });
 
@@ -238,10 +255,13 @@ function crossFieldProblems(
   const ports = Object.entries(cfg.ports).filter(([, p]) => p !== 0);
   ports.forEach(([k, p], i) => {
     const other = ports.slice(0, i).find(([, q]) => q === p);
-    if (other) problems.push({ path: `ports.${k}`, received: p, rule: `is already used by ports.${other[0]}` });
+    if (other)
+      problems.push({ path: `ports.${k}`, received: p, rule: `is already used by ports.${other[0]}` });
   });
 
-  const roles = new Set(rbac.filter((m) => m.kind === 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`));
+  const roles = new Set(
+    rbac.filter((m) => m.kind === 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`),
+  );
   const clusterRoles = new Set([
     ...BUILT_IN_CLUSTER_ROLES,
     ...rbac.filter((m) => m.kind === 'ClusterRole').map((m) => m.metadata.name),
@@ -280,9 +300,13 @@ function crossFieldProblems(
 export function configError(source: string, problems: ConfigProblem[]): AuthlabError {
   // Shaped like oauth2-proxy's "invalid configuration:" list (oauth2-proxy-and-dex.md §A6): one line per problem.
   const lines = problems.map((p) => `  ${formatProblem(p)}`);
-  return new AuthlabError('AUTHLAB_CONFIG_INVALID', [`invalid configuration (${source}):`, ...lines].join('\n'), {
-    hint: 'Fix the options listed above; fixtures/lab.yaml is a complete example.',
-  });
+  return new AuthlabError(
+    'AUTHLAB_CONFIG_INVALID',
+    [`invalid configuration (${source}):`, ...lines].join('\n'),
+    {
+      hint: 'Fix the options listed above; fixtures/lab.yaml is a complete example.',
+    },
+  );
 }
 
 export function relativeTo(baseDir: string, file: string): string {

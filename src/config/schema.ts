@@ -18,11 +18,9 @@ const port = z
   .min(0, { error: 'must be an integer in 0..65535' })
   .max(65535, { error: 'must be an integer in 0..65535' });
 
-const name = z
-  .string({ error: 'must be a string' })
-  .regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, {
-    error: 'must be lower-case letters, digits, ".", "_" or "-", starting and ending with a letter or digit',
-  });
+const name = z.string({ error: 'must be a string' }).regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, {
+  error: 'must be lower-case letters, digits, ".", "_" or "-", starting and ending with a letter or digit',
+});
 
 const grantType = z.enum(GRANT_TYPES, { error: `must be one of ${GRANT_TYPES.join(', ')}` });
 
@@ -43,7 +41,9 @@ export const userSchema = z
     /** `preferred_username` claim; defaults to the user name. */
     preferredUsername: z.string({ error: 'must be a string' }).optional(),
     emailVerified: z.boolean({ error: 'must be true or false' }).default(true),
-    groups: z.array(z.string({ error: 'must be a string' }), { error: 'must be a list of group names' }).default([]),
+    groups: z
+      .array(z.string({ error: 'must be a string' }), { error: 'must be a list of group names' })
+      .default([]),
   })
   .refine((u) => (u.password === undefined) !== (u.hash === undefined), {
     error: 'needs exactly one of "password" or "hash"',
@@ -57,7 +57,9 @@ export const clientSchema = z.strictObject({
   /** Display name; for client_credentials tokens also the `name`/`preferred_username` claims. */
   name: z.string({ error: 'must be a string' }).optional(),
   /** Grants this client may use (Dex has no per-client list; see README "Flavours"). */
-  grantTypes: z.array(grantType, { error: 'must be a list of grant types' }).min(1, { error: 'must not be empty' }),
+  grantTypes: z
+    .array(grantType, { error: 'must be a list of grant types' })
+    .min(1, { error: 'must not be empty' }),
   redirectURIs: z.array(z.url({ error: 'must be an absolute URL' })).default([]),
   /** Dex `trustedPeers`: clients allowed to mint tokens with this client in `aud`. */
   trustedPeers: z.array(z.string()).default([]),
@@ -95,7 +97,7 @@ export const idpSchema = z
     /** Path of the issuer URL; defaults to /dex (dex) or /realms/mlflow (keycloak). */
     issuerPath: z
       .string()
-      .regex(/^\/[A-Za-z0-9._~\/-]*[A-Za-z0-9._~-]$/, { error: 'must start with "/" and not end with "/"' })
+      .regex(/^\/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$/, { error: 'must start with "/" and not end with "/"' })
       .optional(),
     /** Name of the groups claim: `groups` (Dex) or e.g. `urn:mlflow:groups` (the Okta-style setup). */
     groupsClaim: z.string().min(1, { error: 'must not be empty' }).default('groups'),
@@ -152,7 +154,9 @@ const roleRefSchema = z.looseObject({
   name: z.string().min(1),
 });
 
-const rbacApiVersion = z.literal('rbac.authorization.k8s.io/v1', { error: 'must be "rbac.authorization.k8s.io/v1"' });
+const rbacApiVersion = z.literal('rbac.authorization.k8s.io/v1', {
+  error: 'must be "rbac.authorization.k8s.io/v1"',
+});
 
 /** Kubernetes RBAC manifests, as `kubectl apply` takes them (mlflow-workspaces-k8s-auth.md §3.3, App. A). */
 export const rbacManifestSchema = z.discriminatedUnion(
@@ -170,7 +174,9 @@ export const rbacManifestSchema = z.discriminatedUnion(
       metadata: metadataSchema,
       rules: z.array(ruleSchema).default([]),
       aggregationRule: z
-        .looseObject({ clusterRoleSelectors: z.array(z.looseObject({ matchLabels: z.record(z.string(), z.string()) })) })
+        .looseObject({
+          clusterRoleSelectors: z.array(z.looseObject({ matchLabels: z.record(z.string(), z.string()) })),
+        })
         .optional(),
     }),
     z.looseObject({

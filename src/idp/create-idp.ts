@@ -111,7 +111,8 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
     const configuration: Configuration = {
       adapter: (name: string) => store.adapterFor(name),
       clients: config.clients.map((c) => clientMetadata(c, config)),
-      findAccount: (_ctx, sub) => (accounts.bySubject(sub) ? { accountId: sub, claims: () => ({ sub }) } : undefined),
+      findAccount: (_ctx, sub) =>
+        accounts.bySubject(sub) ? { accountId: sub, claims: () => ({ sub }) } : undefined,
       jwks: { keys: keys.privateJwks() as never },
       cookies: { keys: cookieKeys },
       features: {
@@ -183,20 +184,31 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
   router.get(`${spec.routes.interaction}/:uid`, async (req, res) => {
     await showLogin(req, res, {});
   });
-  router.post(`${spec.routes.interaction}/:uid`, express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, string>;
-    const user = body.pick ? accounts.byName(body.pick) : accounts.byLogin(body.login ?? '');
-    const ok = user !== undefined && (body.pick !== undefined || (await accounts.checkPassword(user, body.password ?? '')));
-    if (!ok) return showLogin(req, res, { failed: true, login: body.login ?? '' });
-    const details = await provider.interactionDetails(req, res);
-    const sub = subjectOf(config, { kind: 'user', user });
-    const grant = new provider.Grant({ accountId: sub, clientId: String(details.params.client_id) });
-    grant.addOIDCScope(String(details.params.scope ?? 'openid'));
-    const grantId = await grant.save();
-    await provider.interactionFinished(req, res, { login: { accountId: sub }, consent: { grantId } }, {
-      mergeWithLastSubmission: false,
-    });
-  });
+  router.post(
+    `${spec.routes.interaction}/:uid`,
+    express.urlencoded({ extended: false, limit: '16kb' }),
+    async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, string>;
+      const user = body.pick ? accounts.byName(body.pick) : accounts.byLogin(body.login ?? '');
+      const ok =
+        user !== undefined &&
+        (body.pick !== undefined || (await accounts.checkPassword(user, body.password ?? '')));
+      if (!ok) return showLogin(req, res, { failed: true, login: body.login ?? '' });
+      const details = await provider.interactionDetails(req, res);
+      const sub = subjectOf(config, { kind: 'user', user });
+      const grant = new provider.Grant({ accountId: sub, clientId: String(details.params.client_id) });
+      grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+      const grantId = await grant.save();
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: sub }, consent: { grantId } },
+        {
+          mergeWithLastSubmission: false,
+        },
+      );
+    },
+  );
 
   async function showLogin(req: Request, res: Response, state: { failed?: boolean; login?: string }) {
     let details;
@@ -256,11 +268,20 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** Binds the port; a busy port is a user error with a hint, not a stack trace. */
-export async function listen(server: http.Server, host: string, port: number, what: string, flag: string): Promise<void> {
+export async function listen(
+  server: http.Server,
+  host: string,
+  port: number,
+  what: string,
+  flag: string,
+): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -291,11 +312,15 @@ function clientMetadata(c: ResolvedClient, config: ResolvedLabConfig): ClientMet
   const code = c.redirectURIs.length > 0;
   return {
     client_id: c.id,
-    ...(c.public ? { token_endpoint_auth_method: 'none' } : { client_secret: c.secret!, token_endpoint_auth_method: 'client_secret_basic' }),
+    ...(c.public
+      ? { token_endpoint_auth_method: 'none' }
+      : { client_secret: c.secret!, token_endpoint_auth_method: 'client_secret_basic' }),
     grant_types: config.idp.grantTypes.filter((g) => g !== 'authorization_code' || code),
     response_types: code && config.idp.grantTypes.includes('authorization_code') ? ['code'] : [],
     redirect_uris: c.redirectURIs,
-    ...(c.redirectURIs.length > 0 && { post_logout_redirect_uris: c.redirectURIs.map((u) => new URL(u).origin + '/') }),
+    ...(c.redirectURIs.length > 0 && {
+      post_logout_redirect_uris: c.redirectURIs.map((u) => new URL(u).origin + '/'),
+    }),
   };
 }
 
@@ -321,7 +346,10 @@ function flavourErrors(spec: FlavourSpec) {
         if (body.error_description === 'requested grant type is not allowed for this client')
           return fail(ctx, spec.errors.grantNotAllowed(grant as never));
         if (body.error_description?.includes('not properly encoded') && spec.name === 'dex')
-          return fail(ctx, { status: 400, body: { error: 'invalid_request', error_description: 'client_id improperly encoded' } });
+          return fail(ctx, {
+            status: 400,
+            body: { error: 'invalid_request', error_description: 'client_id improperly encoded' },
+          });
         return;
       default:
         return;

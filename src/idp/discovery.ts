@@ -6,7 +6,11 @@ import type { FlavourSpec } from './flavours.js';
  * indented JSON, `grant_types_supported` sorted. The lab lists only what it serves: no device or introspection
  * endpoints, and it adds `end_session_endpoint`, which Dex itself lacks (README, "Flavours").
  */
-export function discoveryDocument(issuer: string, config: ResolvedLabConfig, spec: FlavourSpec): Record<string, unknown> {
+export function discoveryDocument(
+  issuer: string,
+  config: ResolvedLabConfig,
+  spec: FlavourSpec,
+): Record<string, unknown> {
   const at = (route: string) => `${issuer}${route}`;
   const grants = [...config.idp.grantTypes].sort();
   if (spec.name === 'dex') {
@@ -24,7 +28,19 @@ export function discoveryDocument(issuer: string, config: ResolvedLabConfig, spe
       code_challenge_methods_supported: ['S256', 'plain'],
       scopes_supported: ['openid', 'email', 'groups', 'profile', 'offline_access'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      claims_supported: ['iss', 'sub', 'aud', 'iat', 'exp', 'email', 'email_verified', 'locale', 'name', 'preferred_username', 'at_hash'],
+      claims_supported: [
+        'iss',
+        'sub',
+        'aud',
+        'iat',
+        'exp',
+        'email',
+        'email_verified',
+        'locale',
+        'name',
+        'preferred_username',
+        'at_hash',
+      ],
     };
   }
   return {
@@ -41,8 +57,28 @@ export function discoveryDocument(issuer: string, config: ResolvedLabConfig, spe
     userinfo_signing_alg_values_supported: ['RS256'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    claims_supported: ['aud', 'sub', 'iss', 'auth_time', 'name', 'given_name', 'family_name', 'preferred_username', 'email', 'acr'],
-    scopes_supported: ['openid', 'email', 'profile', 'offline_access', 'roles', 'web-origins', 'acr', config.idp.groupsClaim === 'groups' ? 'groups' : 'groups'],
+    claims_supported: [
+      'aud',
+      'sub',
+      'iss',
+      'auth_time',
+      'name',
+      'given_name',
+      'family_name',
+      'preferred_username',
+      'email',
+      'acr',
+    ],
+    scopes_supported: [
+      'openid',
+      'email',
+      'profile',
+      'offline_access',
+      'roles',
+      'web-origins',
+      'acr',
+      config.idp.groupsClaim === 'groups' ? 'groups' : 'groups',
+    ],
     code_challenge_methods_supported: ['plain', 'S256'],
   };
 }

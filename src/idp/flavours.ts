@@ -56,7 +56,8 @@ const dexErrors: TokenErrors = {
       : grant === 'client_credentials'
         ? err(400, 'unauthorized_client', 'Client is not allowed to use the client_credentials grant.')
         : err(400, 'unauthorized_client'),
-  publicClientCredentials: () => err(400, 'unauthorized_client', 'Public clients cannot use client_credentials grant.'),
+  publicClientCredentials: () =>
+    err(400, 'unauthorized_client', 'Public clients cannot use client_credentials grant.'),
   offlineAccessWithClientCredentials: () =>
     err(400, 'invalid_scope', 'client_credentials grant does not support offline_access scope.'),
   // Dex passes an empty username to the connector, which does not find it: same answer as a bad password.
@@ -90,7 +91,8 @@ const keycloakErrors: TokenErrors = {
       : grant === 'client_credentials'
         ? err(401, 'unauthorized_client', 'Client not enabled to retrieve service account')
         : err(400, 'unauthorized_client', 'Client not allowed to exchange code'),
-  publicClientCredentials: () => err(401, 'unauthorized_client', 'Public client not allowed to retrieve service account'),
+  publicClientCredentials: () =>
+    err(401, 'unauthorized_client', 'Public client not allowed to retrieve service account'),
   offlineAccessWithClientCredentials: () => err(400, 'invalid_scope', 'Invalid scopes: offline_access'),
   missingUsername: () => err(401, 'invalid_request', 'Missing parameter: username'),
   badCredentials: (userExists) => err(userExists ? 401 : 400, 'invalid_grant', 'Invalid user credentials'),

@@ -5,7 +5,10 @@ const escape = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Texts of the real login pages: Dex's "Log in to Your Account" password form, Keycloak's "Sign in". */
-const TEXTS: Record<Flavour, { title: string; heading: string; login: string; submit: string; invalid: string }> = {
+const TEXTS: Record<
+  Flavour,
+  { title: string; heading: string; login: string; submit: string; invalid: string }
+> = {
   dex: {
     title: 'dex',
     heading: 'Log in to Your Account',

@@ -39,7 +39,9 @@ export const DEX_LOCAL_CONNECTOR = 'local';
 export function subjectOf(config: ResolvedLabConfig, principal: Principal): string {
   if (config.idp.flavour === 'keycloak') {
     // Keycloak: the user's UUID; a service account is a user of its own (§C, "Service-account token claims").
-    return principal.kind === 'user' ? principal.user.userId : derivedUserId(`service-account-${principal.client.id}`);
+    return principal.kind === 'user'
+      ? principal.user.userId
+      : derivedUserId(`service-account-${principal.client.id}`);
   }
   // Dex: proto{user_id, conn_id}; client_credentials has conn_id "" (§B2, [master]).
   return principal.kind === 'user'
@@ -78,22 +80,35 @@ export class TokenMinter {
     const key = await this.#keys.current();
     const dex = this.#config.idp.flavour === 'dex';
     const header = dex ? { alg: 'RS256', kid: key.kid } : { alg: 'RS256', typ: 'JWT', kid: key.kid };
-    const sign = (payload: JWTPayload) => new SignJWT(payload).setProtectedHeader(header).sign(key.privateKey);
+    const sign = (payload: JWTPayload) =>
+      new SignJWT(payload).setProtectedHeader(header).sign(key.privateKey);
 
     if (dex) {
       // Dex's access token is an ID token too: same claims, with at_hash of a random value (oauth2.go:268-270).
-      const accessToken = await sign(this.#dexClaims(req, iat, Math.floor(accessExpMs / 1000), randomBytes(16).toString('hex')));
+      const accessToken = await sign(
+        this.#dexClaims(req, iat, Math.floor(accessExpMs / 1000), randomBytes(16).toString('hex')),
+      );
       const idToken = req.withIdToken
         ? await sign(this.#dexClaims(req, iat, Math.floor(idExpMs / 1000), accessToken))
         : undefined;
-      return { accessToken, ...(idToken && { idToken }), expiresIn: Math.floor((accessExpMs - this.#clock.now()) / 1000), expiresAt: accessExpMs };
+      return {
+        accessToken,
+        ...(idToken && { idToken }),
+        expiresIn: Math.floor((accessExpMs - this.#clock.now()) / 1000),
+        expiresAt: accessExpMs,
+      };
     }
     const sid = req.sessionId ?? randomUUID();
     const accessToken = await sign(this.#keycloakAccessClaims(req, iat, Math.floor(accessExpMs / 1000), sid));
     const idToken = req.withIdToken
       ? await sign(this.#keycloakIdClaims(req, iat, Math.floor(idExpMs / 1000), sid, accessToken))
       : undefined;
-    return { accessToken, ...(idToken && { idToken }), expiresIn: Math.floor((accessExpMs - this.#clock.now()) / 1000), expiresAt: accessExpMs };
+    return {
+      accessToken,
+      ...(idToken && { idToken }),
+      expiresIn: Math.floor((accessExpMs - this.#clock.now()) / 1000),
+      expiresAt: accessExpMs,
+    };
   }
 
   /** Dex claim order: iss, sub, aud, exp, iat, azp?, nonce?, at_hash, email?, email_verified?, groups?, name?, preferred_username?, federated_claims? (§B3). */
@@ -152,7 +167,14 @@ export class TokenMinter {
   }
 
   #keycloakScope(req: MintRequest): string {
-    return [...new Set([...(req.scopes.includes('openid') ? ['openid'] : []), 'email', 'profile', ...req.scopes.filter((s) => s !== 'openid')])].join(' ');
+    return [
+      ...new Set([
+        ...(req.scopes.includes('openid') ? ['openid'] : []),
+        'email',
+        'profile',
+        ...req.scopes.filter((s) => s !== 'openid'),
+      ]),
+    ].join(' ');
   }
 
   #keycloakAccessClaims(req: MintRequest, iat: number, exp: number, sid: string): JWTPayload {
@@ -176,7 +198,13 @@ export class TokenMinter {
     };
   }
 
-  #keycloakIdClaims(req: MintRequest, iat: number, exp: number, sid: string, accessToken: string): JWTPayload {
+  #keycloakIdClaims(
+    req: MintRequest,
+    iat: number,
+    exp: number,
+    sid: string,
+    accessToken: string,
+  ): JWTPayload {
     return {
       exp,
       iat,

@@ -12,7 +12,8 @@ export interface RefreshRecord {
   expiresAt: number;
 }
 
-export type Redeemed = { ok: true; record: RefreshRecord } | { ok: false; reason: 'unknown' | 'expired' | 'other-client' };
+export type Redeemed =
+  { ok: true; record: RefreshRecord } | { ok: false; reason: 'unknown' | 'expired' | 'other-client' };
 
 /**
  * Refresh tokens are opaque and single-use: redeeming one issues the next (Dex rotates them, §B4). Expiry

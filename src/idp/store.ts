@@ -49,7 +49,8 @@ export class LabStore {
       upsert: async (id, payload, expiresIn) => {
         this.set(key(id), payload, expiresIn);
         if (payload.uid) this.set(`${model}:uid:${payload.uid}`, { ...payload, jti: id }, expiresIn);
-        if (payload.userCode) this.set(`${model}:userCode:${payload.userCode}`, { ...payload, jti: id }, expiresIn);
+        if (payload.userCode)
+          this.set(`${model}:userCode:${payload.userCode}`, { ...payload, jti: id }, expiresIn);
       },
       find: async (id) => this.get(key(id)),
       findByUid: async (uid) => this.get(`${model}:uid:${uid}`),

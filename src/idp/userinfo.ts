@@ -9,7 +9,12 @@ import type { KeyRing } from './keys.js';
  * missing or malformed → 401 with `WWW-Authenticate: Bearer`, failed verification → 403, same body. oidc-provider
  * refuses access tokens that carry an `aud` here, so the lab serves this endpoint itself.
  */
-export function userinfoHandler(deps: { issuer: () => string; keys: KeyRing; clock: LabClock; spec: FlavourSpec }) {
+export function userinfoHandler(deps: {
+  issuer: () => string;
+  keys: KeyRing;
+  clock: LabClock;
+  spec: FlavourSpec;
+}) {
   const dex = deps.spec.name === 'dex';
   const deny = (res: Response, status: number) => {
     if (dex) {
@@ -18,7 +23,10 @@ export function userinfoHandler(deps: { issuer: () => string; keys: KeyRing; clo
     } else {
       res
         .status(401)
-        .set('WWW-Authenticate', 'Bearer realm="mlflow", error="invalid_token", error_description="Token verification failed"')
+        .set(
+          'WWW-Authenticate',
+          'Bearer realm="mlflow", error="invalid_token", error_description="Token verification failed"',
+        )
         .json({ error: 'invalid_token', error_description: 'Token verification failed' });
     }
   };
@@ -38,7 +46,17 @@ export function userinfoHandler(deps: { issuer: () => string; keys: KeyRing; clo
       return deny(res, 403);
     }
     if (dex) return res.json(payload);
-    const { sub, email_verified, name, preferred_username, email, groups } = payload as Record<string, unknown>;
-    return res.json({ sub, email_verified, name, ...(groups !== undefined && { groups }), preferred_username, email });
+    const { sub, email_verified, name, preferred_username, email, groups } = payload as Record<
+      string,
+      unknown
+    >;
+    return res.json({
+      sub,
+      email_verified,
+      name,
+      ...(groups !== undefined && { groups }),
+      preferred_username,
+      email,
+    });
   };
 }

@@ -11,16 +11,20 @@ export function authorizationCodeGrant(deps: GrantDeps) {
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
     const { spec, accounts, minter, refresh, clock } = deps;
     const client = labClient(ctx, deps);
-    if (!allowed(client, 'authorization_code', deps)) return fail(ctx, spec.errors.grantNotAllowed('authorization_code'));
-    const { code: value, code_verifier: verifier, redirect_uri: redirectUri } = ctx.oidc.params as Record<
-      string,
-      string | undefined
-    >;
+    if (!allowed(client, 'authorization_code', deps))
+      return fail(ctx, spec.errors.grantNotAllowed('authorization_code'));
+    const {
+      code: value,
+      code_verifier: verifier,
+      redirect_uri: redirectUri,
+    } = ctx.oidc.params as Record<string, string | undefined>;
     if (!value) return fail(ctx, spec.errors.missingCode());
 
     const code = await ctx.oidc.provider.AuthorizationCode.find(value, { ignoreExpiration: true });
-    if (!code || (code as unknown as { consumed?: number }).consumed) return fail(ctx, spec.errors.unknownCode());
-    if ((code.exp ?? 0) * 1000 <= clock.now() || code.clientId !== client.id) return fail(ctx, spec.errors.staleCode());
+    if (!code || (code as unknown as { consumed?: number }).consumed)
+      return fail(ctx, spec.errors.unknownCode());
+    if ((code.exp ?? 0) * 1000 <= clock.now() || code.clientId !== client.id)
+      return fail(ctx, spec.errors.staleCode());
     if (code.codeChallenge && !pkceMatches(verifier, code.codeChallenge, code.codeChallengeMethod)) {
       return fail(ctx, spec.errors.pkceMismatch());
     }
@@ -42,9 +46,22 @@ export function authorizationCodeGrant(deps: GrantDeps) {
     });
     const wantsRefresh = scopes.includes('offline_access') || spec.name === 'keycloak';
     const refreshToken = wantsRefresh
-      ? refresh.issue({ principal, clientId: client.id, scopes, peers: [], ...(code.nonce && { nonce: code.nonce }) })
+      ? refresh.issue({
+          principal,
+          clientId: client.id,
+          scopes,
+          peers: [],
+          ...(code.nonce && { nonce: code.nonce }),
+        })
       : undefined;
-    succeed(ctx, tokenResponse(deps, minted, { ...(refreshToken && { refreshToken }), scopes, ...(sessionId && { sessionId }) }));
+    succeed(
+      ctx,
+      tokenResponse(deps, minted, {
+        ...(refreshToken && { refreshToken }),
+        scopes,
+        ...(sessionId && { sessionId }),
+      }),
+    );
   };
 }
 

@@ -1,5 +1,15 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { allowed, checkScopes, fail, labClient, lifetimeParam, splitScope, succeed, tokenResponse, type GrantDeps } from './context.js';
+import {
+  allowed,
+  checkScopes,
+  fail,
+  labClient,
+  lifetimeParam,
+  splitScope,
+  succeed,
+  tokenResponse,
+  type GrantDeps,
+} from './context.js';
 
 /**
  * client_credentials. Dex [master] (oauth2-proxy-and-dex.md §B2): public clients refused, no
@@ -12,7 +22,8 @@ export function clientCredentialsGrant(deps: GrantDeps) {
     const { spec, minter } = deps;
     const client = labClient(ctx, deps);
     if (client.public) return fail(ctx, spec.errors.publicClientCredentials());
-    if (!allowed(client, 'client_credentials', deps)) return fail(ctx, spec.errors.grantNotAllowed('client_credentials'));
+    if (!allowed(client, 'client_credentials', deps))
+      return fail(ctx, spec.errors.grantNotAllowed('client_credentials'));
     const scopes = splitScope(ctx.oidc.params!.scope);
     if (scopes.includes('offline_access')) return fail(ctx, spec.errors.offlineAccessWithClientCredentials());
     const checked = checkScopes(scopes, client, deps, { requireOpenid: false });

@@ -56,7 +56,14 @@ export function passwordGrant(deps: GrantDeps) {
           ...(sessionId && { sessionId }),
         })
       : undefined;
-    succeed(ctx, tokenResponse(deps, minted, { ...(refreshToken && { refreshToken }), scopes, ...(sessionId && { sessionId }) }));
+    succeed(
+      ctx,
+      tokenResponse(deps, minted, {
+        ...(refreshToken && { refreshToken }),
+        scopes,
+        ...(sessionId && { sessionId }),
+      }),
+    );
   };
 }
 

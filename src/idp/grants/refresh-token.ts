@@ -9,7 +9,8 @@ export function refreshTokenGrant(deps: GrantDeps) {
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
     const { spec, minter, refresh } = deps;
     const client = labClient(ctx, deps);
-    if (!allowed(client, 'refresh_token', deps)) return fail(ctx, spec.errors.grantNotAllowed('refresh_token'));
+    if (!allowed(client, 'refresh_token', deps))
+      return fail(ctx, spec.errors.grantNotAllowed('refresh_token'));
     const token = ctx.oidc.params!.refresh_token;
     if (typeof token !== 'string' || token === '') return fail(ctx, spec.errors.missingRefreshToken());
     const redeemed = refresh.redeem(token, client.id);
@@ -38,7 +39,14 @@ export function refreshTokenGrant(deps: GrantDeps) {
       ...(record.sessionId && { sessionId: record.sessionId }),
     });
     const refreshToken = refresh.issue({ ...record, scopes: record.scopes });
-    succeed(ctx, tokenResponse(deps, minted, { refreshToken, scopes, ...(record.sessionId && { sessionId: record.sessionId }) }));
+    succeed(
+      ctx,
+      tokenResponse(deps, minted, {
+        refreshToken,
+        scopes,
+        ...(record.sessionId && { sessionId: record.sessionId }),
+      }),
+    );
   };
 }
 

@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_CONFIG_FILE } from '../../config/defaults.js';
+import { startLab, type StartedLab } from '../../lab/start-lab.js';
+import { removeLabState, stateFilePath, writeLabState, type LabState } from '../../lab/state-file.js';
+import { out, stderrLogger } from '../output.js';
+
+interface UpArgs {
+  config?: string;
+  'idp-port'?: number;
+  json: boolean;
+  verbose: boolean;
+}
+
+export const upCommand: CommandModule<object, UpArgs> = {
+  command: 'up',
+  describe: 'Start the lab in the foreground until Ctrl-C (SIGINT) or SIGTERM',
+  builder: (y: Argv) =>
+    y
+      .option('config', {
+        type: 'string',
+        describe: 'lab config file (default: the default lab, fixtures/lab.yaml)',
+      })
+      .option('idp-port', {
+        type: 'number',
+        describe: 'port of the identity provider; 0 = any free port (default 5556)',
+      })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'print one JSON object on stdout once ready',
+      })
+      .option('verbose', {
+        type: 'boolean',
+        default: false,
+        describe: 'log what the lab does to stderr',
+      }) as Argv<UpArgs>,
+  handler: async (argv) => {
+    const configFile = path.resolve(argv.config ?? fileURLToPath(DEFAULT_CONFIG_FILE));
+    const lab = await startLab({
+      config: configFile,
+      log: stderrLogger(argv.verbose),
+      ...(argv['idp-port'] !== undefined && { ports: { idp: argv['idp-port'] } }),
+    });
+    const state: LabState = {
+      ...lab.info(),
+      stateFile: stateFilePath(),
+      pid: process.pid,
+      configFile,
+      startedAt: new Date().toISOString(),
+    };
+    try {
+      await writeLabState(state);
+    } catch (error) {
+      await lab.dispose();
+      throw error;
+    }
+    if (argv.json) out.json({ ...lab.info(), stateFile: state.stateFile, pid: state.pid });
+    out.info(banner(lab, state));
+    await untilSignal();
+    out.info('stopping the lab…');
+    await lab.dispose();
+    await removeLabState(state.stateFile);
+  },
+};
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      // A second signal while stopping ends the process at once.
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function banner(lab: StartedLab, state: LabState): string {
+  const users = lab.config.users
+    .map(
+      (u) =>
+        `    ${u.name.padEnd(9)} ${u.email.padEnd(22)} ${u.password ? `${u.password.padEnd(18)} ` : '(hash)             '}${u.groups.join(', ') || '(no groups)'}`,
+    )
+    .join('\n');
+  const clients = lab.config.clients
+    .map((c) => `    ${c.id.padEnd(13)} ${c.grantTypes.join(', ')}`)
+    .join('\n');
+  return `mlflow-authlab is up (${lab.config.idp.flavour} flavour, config ${path.relative(process.cwd(), state.configFile) || state.configFile})
+
+  issuer           ${lab.issuer}
+  discovery        ${lab.discoveryUrl}
+  token endpoint   ${lab.tokenEndpoint}
+  JWKS             ${lab.jwksUri}
+  state file       ${state.stateFile}
+
+  users (login with the e-mail):
+${users}
+  clients (secret <id>-secret in the default lab):
+${clients}
+
+next:
+  npx mlflow-authlab token --user alice            # an id_token for alice through mlflow-cli
+  npx mlflow-authlab token --grant client_credentials --client mlflow
+  curl -s -u mlflow-cli:mlflow-cli-secret ${lab.tokenEndpoint} \\
+    -d grant_type=password -d username=alice@example.com -d password=alice-password -d 'scope=openid email groups'
+
+Press Ctrl-C to stop.`;
+}

@@ -1,0 +1,24 @@
+/** The only module that writes to the console: results to stdout, logs and banners to stderr. */
+import type { Logger } from '../log.js';
+
+export const out = {
+  result(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  },
+  json(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value)}\n`);
+  },
+  info(text: string): void {
+    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  },
+};
+
+/** Library logs reach stderr only with --verbose (or DEBUG=authlab:*). */
+export function stderrLogger(verbose: boolean): Logger {
+  const write = (level: string) => (m: string) => {
+    if (verbose || level !== 'debug') process.stderr.write(`${level === 'info' ? '' : `${level}: `}${m}\n`);
+  };
+  return verbose
+    ? { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }
+    : { debug() {}, info() {}, warn: write('warn'), error: write('error') };
+}

@@ -1,0 +1,82 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { STATE_DIR_NAME, STATE_FILE_NAME } from '../config/defaults.js';
+import { AuthlabError } from '../errors.js';
+
+/** What a running lab records about itself (DESIGN.md "CLI": `.mlflow-authlab/lab.json`). */
+export interface LabState {
+  issuer: string;
+  tokenEndpoint: string;
+  stateFile: string;
+  pid: number;
+  /** The config file the lab was started with; `token` reads credentials from it. */
+  configFile: string;
+  startedAt: string;
+}
+
+/** `$AUTHLAB_HOME/lab.json`, else `.mlflow-authlab/lab.json` under the working directory. */
+export function stateFilePath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const home = env.AUTHLAB_HOME ? path.resolve(cwd, env.AUTHLAB_HOME) : path.join(cwd, STATE_DIR_NAME);
+  return path.join(home, STATE_FILE_NAME);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The running lab's state, or undefined; a stale file (its process is gone) is removed. */
+export async function readLabState(file = stateFilePath()): Promise<LabState | undefined> {
+  let state: LabState;
+  try {
+    state = JSON.parse(await readFile(file, 'utf8')) as LabState;
+  } catch {
+    return undefined;
+  }
+  if (typeof state.pid !== 'number' || !alive(state.pid)) {
+    await rm(file, { force: true });
+    return undefined;
+  }
+  return state;
+}
+
+export async function requireLabState(file = stateFilePath()): Promise<LabState> {
+  const state = await readLabState(file);
+  if (!state) {
+    throw new AuthlabError('AUTHLAB_LAB_NOT_RUNNING', `no running lab recorded in ${file}`, {
+      hint: 'Start one with "npx mlflow-authlab up" in this directory (or set AUTHLAB_HOME to where it runs).',
+    });
+  }
+  return state;
+}
+
+/** Records the lab; refuses when another live lab already owns the file. */
+export async function writeLabState(state: LabState): Promise<void> {
+  const running = await readLabState(state.stateFile);
+  if (running && running.pid !== state.pid) {
+    throw new AuthlabError(
+      'AUTHLAB_LAB_ALREADY_RUNNING',
+      `a lab is already running here (pid ${running.pid}, issuer ${running.issuer}, state ${state.stateFile})`,
+      {
+        hint: 'Stop it first (Ctrl-C in its terminal, or kill that pid), or set AUTHLAB_HOME to run a second lab.',
+      },
+    );
+  }
+  await mkdir(path.dirname(state.stateFile), { recursive: true, mode: 0o700 });
+  const tmp = `${state.stateFile}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, state.stateFile);
+}
+
+export async function removeLabState(file: string, pid = process.pid): Promise<void> {
+  try {
+    const state = JSON.parse(await readFile(file, 'utf8')) as LabState;
+    if (state.pid === pid) await rm(file, { force: true });
+  } catch {
+    // already gone
+  }
+}
