@@ -155,6 +155,7 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
       // A grant outside idp.grantTypes stays unregistered, so it is "unsupported" (Dex `oauth2.grantTypes`).
       if (config.idp.grantTypes.includes(name as never)) p.registerGrantType(name, grant as never, params);
     }
+    p.use(offlineAccessWithoutConsent(spec));
     p.use(flavourErrors(spec));
     return p;
   }
@@ -354,5 +355,22 @@ function flavourErrors(spec: FlavourSpec) {
       default:
         return;
     }
+  };
+}
+
+/**
+ * Dex and Keycloak grant `offline_access` on a plain authorization request; oidc-provider follows OIDC Core and
+ * drops it unless `prompt=consent` is present. Asking for consent is harmless here: the lab's login page
+ * finishes login and consent in one step, and Dex shows its login page on every request anyway.
+ */
+function offlineAccessWithoutConsent(spec: FlavourSpec) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    if (ctx.method === 'GET' && ctx.path === spec.routes.authorization) {
+      const { scope, prompt } = ctx.query;
+      if (typeof scope === 'string' && scope.split(' ').includes('offline_access') && prompt === undefined) {
+        ctx.query = { ...ctx.query, prompt: 'consent' };
+      }
+    }
+    await next();
   };
 }

@@ -1,6 +1,9 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { LabClock } from '../clock.js';
 
+/** Dex's default garbage-collection period (`gcFrequency`, 5 min). */
+export const DEX_GC_PERIOD_SECONDS = 300;
+
 interface Entry {
   payload: AdapterPayload;
   expiresAt: number;
@@ -45,8 +48,12 @@ export class LabStore {
   /** The adapter oidc-provider asks for, one per model name. */
   adapterFor(model: string): Adapter {
     const key = (id: string) => `${model}:${id}`;
+    // Dex deletes expired auth codes only when its garbage collector runs (every 5 min); until then an expired
+    // code still exists, which is what gives the 500 quirk of oauth2-proxy-and-dex.md §B4.
+    const grace = model === 'AuthorizationCode' ? DEX_GC_PERIOD_SECONDS : 0;
     return {
       upsert: async (id, payload, expiresIn) => {
+        if (expiresIn !== undefined) expiresIn += grace;
         this.set(key(id), payload, expiresIn);
         if (payload.uid) this.set(`${model}:uid:${payload.uid}`, { ...payload, jti: id }, expiresIn);
         if (payload.userCode)
