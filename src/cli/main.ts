@@ -5,9 +5,10 @@ import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
 import { EXIT, handleError } from './handle-error.js';
 
+class UsageError extends Error {}
+
 /** The bin: a thin yargs layer over the library (aesthetics.md, "The CLI is a thin layer"). */
 async function main(argv: string[]): Promise<number> {
-  let usageError = false;
   try {
     await yargs(argv)
       .scriptName('mlflow-authlab')
@@ -19,17 +20,18 @@ async function main(argv: string[]): Promise<number> {
       .help()
       .version()
       .fail((message, error) => {
-        if (error) throw error;
-        usageError = true;
-        process.stderr.write(
-          `error: ${message}\nhint: run "mlflow-authlab --help" for the commands and options.\n`,
-        );
+        // Throwing stops yargs from running the command after a usage error.
+        throw error ?? new UsageError(message);
       })
       .parseAsync();
   } catch (error) {
-    return handleError(error);
+    if (!(error instanceof UsageError)) return handleError(error);
+    process.stderr.write(
+      `error: ${error.message}\nhint: run "mlflow-authlab --help" for the commands and options.\n`,
+    );
+    return EXIT.usage;
   }
-  return usageError ? EXIT.usage : EXIT.ok;
+  return EXIT.ok;
 }
 
 process.exitCode = await main(hideBin(process.argv));

@@ -38,6 +38,8 @@ export const upCommand: CommandModule<object, UpArgs> = {
       }) as Argv<UpArgs>,
   handler: async (argv) => {
     const configFile = path.resolve(argv.config ?? fileURLToPath(DEFAULT_CONFIG_FILE));
+    // Signals are handled before anything says "ready", so a caller may stop the lab right after.
+    const stopped = untilSignal();
     const lab = await startLab({
       config: configFile,
       log: stderrLogger(argv.verbose),
@@ -58,7 +60,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
     }
     if (argv.json) out.json({ ...lab.info(), stateFile: state.stateFile, pid: state.pid });
     out.info(banner(lab, state));
-    await untilSignal();
+    await stopped;
     out.info('stopping the lab…');
     await lab.dispose();
     await removeLabState(state.stateFile);

@@ -1,0 +1,176 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { afterEach, describe, expect, test } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const running: ResultPromise[] = [];
+
+/** Each test gets its own state directory, as separate projects would. */
+async function sandbox() {
+  const dir = await mkdtemp(path.join(tmpdir(), 'authlab-e2e-'));
+  const env = { AUTHLAB_HOME: path.join(dir, '.mlflow-authlab') };
+  const cli = (args: string[]) => execa(process.execPath, [BIN, ...args], { cwd: dir, env, reject: false });
+  return { dir, env, cli };
+}
+
+/** Starts `up --json` and resolves with the JSON object it prints once ready. */
+async function up(box: Awaited<ReturnType<typeof sandbox>>, args: string[] = []) {
+  const child = execa(process.execPath, [BIN, 'up', '--idp-port', '0', '--json', ...args], {
+    cwd: box.dir,
+    env: box.env,
+    reject: false,
+    buffer: false,
+  });
+  running.push(child);
+  const info = await new Promise<Record<string, any>>((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0]!));
+    });
+    void child.then((r) => reject(new Error(`up exited ${r.exitCode} before it was ready`)));
+  });
+  return { child, info };
+}
+
+afterEach(async () => {
+  for (const c of running.splice(0)) {
+    c.kill('SIGTERM');
+    await c;
+  }
+});
+
+describe('mlflow-authlab CLI (built), through execa', () => {
+  test('up --json prints the lab object once ready; token prints a JWT that verifies against the JWKS', async () => {
+    const box = await sandbox();
+    const { info } = await up(box);
+    expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'stateFile', 'pid']);
+    expect(info.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dex$/);
+    expect(info.tokenEndpoint).toBe(`${info.issuer}/token`);
+    expect(info.stateFile).toBe(path.join(box.env.AUTHLAB_HOME, 'lab.json'));
+
+    const token = await box.cli(['token', '--user', 'alice']);
+    expect(token.exitCode).toBe(0);
+    const jwt = token.stdout.trim();
+    const { payload } = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${info.issuer}/keys`)), {
+      issuer: info.issuer,
+      audience: 'mlflow-cli',
+    });
+    expect(payload.groups).toEqual(['team-a-editors']);
+    expect(payload.exp! - payload.iat!).toBe(86_400);
+  });
+
+  test('token: client_credentials --json, --expires-in, --scope, --audience', async () => {
+    const box = await sandbox();
+    await up(box);
+    const cc = await box.cli(['token', '--grant', 'client_credentials', '--client', 'mlflow', '--json']);
+    expect(cc.exitCode).toBe(0);
+    const body = JSON.parse(cc.stdout);
+    expect(Object.keys(body)).toEqual(['access_token', 'token_type', 'expires_in', 'id_token']);
+    expect(decodeJwt(body.access_token)).toMatchObject({ aud: 'mlflow', sub: 'CgZtbGZsb3c' });
+
+    const short = await box.cli(['token', '--user', 'bob', '--expires-in', '90s', '--scope', 'openid email']);
+    const claims = decodeJwt(short.stdout.trim());
+    expect(claims.exp! - claims.iat!).toBe(90);
+    expect(claims.groups).toBeUndefined();
+    expect(claims.email).toBe('bob@example.com');
+
+    const aud = await box.cli(['token', '--user', 'alice', '--audience', 'oauth2-proxy']);
+    expect(decodeJwt(aud.stdout.trim()).aud).toEqual(['oauth2-proxy', 'mlflow-cli']);
+  });
+
+  test("a wrong password: exit 1, the IdP's answer and a hint", async () => {
+    const box = await sandbox();
+    await up(box);
+    const r = await box.cli(['token', '--user', 'alice', '--password', 'nope']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'error: token request failed (401): access_denied: Invalid username or password\n' +
+        'hint: Check the user, password and client; the lab config lists them (passwords are <name>-password in the default lab).',
+    );
+  });
+
+  test('token with no running lab: exit 1 with a hint', async () => {
+    const box = await sandbox();
+    const r = await box.cli(['token']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      `error: no running lab recorded in ${path.join(box.env.AUTHLAB_HOME, 'lab.json')}\n` +
+        'hint: Start one with "npx mlflow-authlab up" in this directory (or set AUTHLAB_HOME to where it runs).',
+    );
+  });
+
+  test('SIGTERM stops the lab cleanly: exit 0, state file removed', async () => {
+    const box = await sandbox();
+    const { child, info } = await up(box);
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    const after = await box.cli(['token']);
+    expect(after.stderr).toContain('error: no running lab recorded in');
+    await expect(fetch(info.tokenEndpoint)).rejects.toThrow();
+  });
+
+  test('a busy port is a clear error with a hint', async () => {
+    const box = await sandbox();
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = await execa(process.execPath, [BIN, 'up', '--idp-port', String(port)], {
+        cwd: box.dir,
+        env: box.env,
+        reject: false,
+      });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toBe(
+        `error: IdP port ${port} on 127.0.0.1 is already in use\n` +
+          `hint: Stop whatever listens on 127.0.0.1:${port} (is another lab running? try "mlflow-authlab status"), or pass --idp-port 0 to pick a free port.`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('a second up in the same place names the running lab', async () => {
+    const box = await sandbox();
+    const { info } = await up(box);
+    const r = await box.cli(['up', '--idp-port', '0']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      `error: a lab is already running here (pid ${info.pid}, issuer ${info.issuer}, state ${info.stateFile})\n` +
+        'hint: Stop it first (Ctrl-C in its terminal, or kill that pid), or set AUTHLAB_HOME to run a second lab.',
+    );
+  });
+
+  test('a broken config lists every problem and exits 1', async () => {
+    const box = await sandbox();
+    const file = path.join(box.dir, 'bad.yaml');
+    await writeFile(file, 'idp:\n  flavour: okta\n  expiry:\n    idTokens: 1 day\nports:\n  idp: 70000\n');
+    const r = await box.cli(['up', '--config', file]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      'error: invalid configuration (bad.yaml):\n' +
+        '  idp.flavour (received "okta"): must be one of dex, keycloak\n' +
+        '  idp.expiry.idTokens (received "1 day"): must be a duration such as "90s", "15m", "24h" or "1h30m" (units ms, s, m, h, d)\n' +
+        '  ports.idp (received 70000 (number)): must be an integer in 0..65535\n' +
+        'hint: Fix the options listed above; fixtures/lab.yaml is a complete example.',
+    );
+  });
+
+  test('usage errors exit 2', async () => {
+    const box = await sandbox();
+    const r = await box.cli(['token', '--grant', 'implicit']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error: Invalid values:');
+    const none = await box.cli([]);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('error: Name a command: up, token.');
+  });
+});
