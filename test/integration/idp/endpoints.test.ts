@@ -46,7 +46,7 @@ describe('discovery, userinfo and the other endpoints', () => {
     const lab = await testLab((cfg) => {
       cfg.idp.flavour = 'keycloak';
     });
-    const doc = await (await fetch(lab.discoveryUrl)).json();
+    const doc = (await (await fetch(lab.discoveryUrl)).json()) as Record<string, string>;
     expect(doc.token_endpoint).toBe(`${lab.issuer}/protocol/openid-connect/token`);
     expect(doc.jwks_uri).toBe(`${lab.issuer}/protocol/openid-connect/certs`);
     expect((await fetch(doc.jwks_uri)).status).toBe(200);
