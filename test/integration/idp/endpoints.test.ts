@@ -49,7 +49,7 @@ describe('discovery, userinfo and the other endpoints', () => {
     const doc = (await (await fetch(lab.discoveryUrl)).json()) as Record<string, string>;
     expect(doc.token_endpoint).toBe(`${lab.issuer}/protocol/openid-connect/token`);
     expect(doc.jwks_uri).toBe(`${lab.issuer}/protocol/openid-connect/certs`);
-    expect((await fetch(doc.jwks_uri)).status).toBe(200);
+    expect((await fetch(doc.jwks_uri!)).status).toBe(200);
   });
 
   test('userinfo returns the token claims; Dex errors for a missing and a bad bearer', async () => {
