@@ -29,7 +29,7 @@ export function createClock(start?: Date | number): LabClock {
       if (ms === undefined || !Number.isFinite(ms)) {
         throw new AuthlabError(
           'AUTHLAB_INVALID_ARGUMENT',
-          `clock.advance(${JSON.stringify(by)}): not a duration`,
+          `clock.advance(${typeof by === 'string' ? JSON.stringify(by) : String(by)}): not a duration`,
           {
             hint: `Pass ${DURATION_RULE}, or a number of milliseconds.`,
           },

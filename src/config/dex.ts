@@ -1,10 +1,22 @@
 import type { ConfigProblem } from './issues.js';
 
+export interface ImportedEntry {
+  /** Where the entry is, for messages: `dexConfig.staticPasswords[0]`. */
+  label: string;
+  /** The entry in lab shape. */
+  value: unknown;
+  /** Lab option → the key the imported file uses for it (`name` → `username`), so messages name the right key. */
+  fields?: Record<string, string>;
+}
+
 export interface ImportedEntities {
-  users: Array<{ label: string; value: unknown }>;
-  clients: Array<{ label: string; value: unknown }>;
+  users: ImportedEntry[];
+  clients: ImportedEntry[];
   problems: ConfigProblem[];
 }
+
+/** Dex staticPasswords keys of the lab's user options; `name` there is the display name (v2.45.0+). */
+const DEX_USER_FIELDS = { name: 'username', userId: 'userID', displayName: 'name' };
 
 /**
  * Brings a team's own Dex config into the lab: `staticPasswords` become users and `staticClients` become
@@ -63,7 +75,7 @@ export function importDexConfig(raw: unknown, prefix: string): ImportedEntities 
       ...(typeof p.emailVerified === 'boolean' && { emailVerified: p.emailVerified }),
       groups: Array.isArray(p.groups) ? p.groups : [],
     };
-    return { label: at, value };
+    return { label: at, value, fields: DEX_USER_FIELDS };
   });
 
   // Dex's default grant list (cmd/dex/serve.go): authorization_code and refresh_token always, password with

@@ -29,24 +29,29 @@ export function describeValue(value: unknown): string {
   return `${String(value)} (${typeof value})`;
 }
 
-/** `users[1].password (received 42 (number)): must be a string` */
+/** `users[1].password (received 42 (number)): must be a string`; no parenthesis when there is no value (YAML errors). */
 export function formatProblem(p: ConfigProblem): string {
-  const received = p.missing ? 'missing' : `received ${describeValue(p.received)}`;
-  return `${p.path} (${received}): ${p.rule}`;
+  if (p.missing) return `${p.path} (missing): ${p.rule}`;
+  if (!('received' in p)) return `${p.path}: ${p.rule}`;
+  return `${p.path} (received ${describeValue(p.received)}): ${p.rule}`;
 }
 
 /** Turns zod issues (parsed with `reportInput: true`) into problems, one per issue. */
 export function problemsFromZod(issues: readonly z.core.$ZodIssue[], prefix = ''): ConfigProblem[] {
   return issues.flatMap((issue): ConfigProblem[] => {
     if (issue.code === 'unrecognized_keys') {
+      const object = (issue as { input?: unknown }).input as Record<string, unknown> | undefined;
       return issue.keys.map((key) => ({
         path: formatPath([...issue.path, key], prefix),
-        received: undefined,
+        received: object?.[key],
         rule: 'unknown option',
         missing: false,
       }));
     }
-    const input = (issue as { input?: unknown }).input;
+    let input = (issue as { input?: unknown }).input;
+    // A discriminated union reports the whole object at the discriminator's path; show the discriminator's value.
+    if (issue.code === 'invalid_union' && issue.discriminator !== undefined)
+      input = (input as Record<string, unknown>)[issue.discriminator];
     return [
       {
         path: formatPath(issue.path, prefix),

@@ -43,11 +43,7 @@ export async function resolveObject(
       for (const [d, doc] of docs.entries()) {
         const label = `rbac[${i}] (${displayPath(file)}, document ${d + 1})`;
         if (doc.errors.length > 0) {
-          fileProblems.push({
-            path: label,
-            rule: `is not valid YAML: ${doc.errors[0]!.message}`,
-            missing: true,
-          });
+          fileProblems.push({ path: label, rule: `is not valid YAML: ${yamlMessage(doc.errors[0]!)}` });
           continue;
         }
         const value: unknown = doc.toJS();
@@ -68,10 +64,13 @@ export async function resolveObject(
     try {
       imported = importDexConfig(await readYaml(file), 'dexConfig');
     } catch (cause) {
+      // The file system's reason, as for rbac files; or, for invalid YAML, the first problem under the heading.
+      const error = cause as Error;
+      const lines = (error.cause instanceof Error ? error.cause : error).message.split('\n');
       fileProblems.push({
         path: 'dexConfig',
         received: obj.dexConfig,
-        rule: `cannot be read: ${(cause as Error).message.split('\n')[0]}`,
+        rule: `cannot be read: ${(lines[1] ?? lines[0]!).trim()}`,
       });
     }
   }
@@ -79,7 +78,8 @@ export async function resolveObject(
   else if (fileProblems.length > 0) imported = { users: [], clients: [], problems: fileProblems };
 
   // Problems in linked files are reported together with the schema's, in one error.
-  return resolveConfig(obj, { source, ...(imported && { imported }), rbacDocuments });
+  // `raw`, not `obj`: a file holding a scalar or a list is an error, not an empty config.
+  return resolveConfig(raw, { source, ...(imported && { imported }), rbacDocuments });
 }
 
 async function readYaml(file: string): Promise<unknown> {
@@ -98,12 +98,16 @@ async function readYaml(file: string): Promise<unknown> {
       displayPath(file),
       doc.errors.map((e) => ({
         path: `line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}`,
-        missing: true,
-        rule: `not valid YAML: ${e.message.split('\n')[0]}`,
+        rule: `not valid YAML: ${yamlMessage(e).replace(/ at line \d+, column \d+$/, '')}`,
       })),
     );
   }
   return doc.toJS();
+}
+
+/** The first line of a yaml error (`… at line 6, column 1:`), without the code excerpt that follows it. */
+function yamlMessage(error: Error): string {
+  return error.message.split('\n')[0]!.replace(/:$/, '');
 }
 
 function displayPath(file: string): string {

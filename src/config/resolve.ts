@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { AuthlabError } from '../errors.js';
 import { DEFAULT_ISSUER_PATH, type Flavour, type GrantType } from './defaults.js';
 import { formatProblem, problemsFromZod, type ConfigProblem } from './issues.js';
-import type { ImportedEntities } from './dex.js';
+import type { ImportedEntities, ImportedEntry } from './dex.js';
 import {
   clientSchema,
   userSchema,
@@ -110,8 +110,15 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
 
   if (!parsed.success) throw configError(inputs.source, problems);
   const cfg = parsed.data;
+  const origins = {
+    users: [...cfg.users.map((_, i) => ({ label: `users[${i}]` })), ...importedUsers.map((u) => u.origin)],
+    clients: [
+      ...cfg.clients.map((_, i) => ({ label: `clients[${i}]` })),
+      ...importedClients.map((c) => c.origin),
+    ],
+  };
 
-  const users: ResolvedUser[] = [...cfg.users, ...importedUsers].map((u) => ({
+  const users: ResolvedUser[] = [...cfg.users, ...importedUsers.map((u) => u.data)].map((u) => ({
     name: u.name,
     email: u.email,
     userId: u.userId ?? derivedUserId(u.name),
@@ -122,7 +129,7 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
     emailVerified: u.emailVerified,
     groups: u.groups,
   }));
-  const clients: ResolvedClient[] = [...cfg.clients, ...importedClients].map((c) => ({
+  const clients: ResolvedClient[] = [...cfg.clients, ...importedClients.map((c) => c.data)].map((c) => ({
     id: c.id,
     ...(c.secret !== undefined && { secret: c.secret }),
     public: c.public,
@@ -133,7 +140,7 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
     groups: c.groups,
   }));
 
-  problems.push(...crossFieldProblems(cfg, users, clients, rbac, rbacLabels));
+  problems.push(...crossFieldProblems(cfg, users, clients, rbac, rbacLabels, origins));
   if (problems.length > 0) throw configError(inputs.source, problems);
 
   return {
@@ -154,15 +161,28 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
   };
 }
 
+/** Where a user or client is written: `users[0]`, or an imported entry with its file's key names. */
+type Origin = Pick<ImportedEntry, 'label' | 'fields'>;
+
+function field(origin: Origin, key: string): string {
+  return `${origin.label}.${origin.fields?.[key] ?? key}`;
+}
+
 function parseEach<S extends z.ZodType>(
-  entries: Array<{ label: string; value: unknown }>,
+  entries: ImportedEntry[],
   schema: S,
   problems: ConfigProblem[],
-): Array<z.output<S>> {
-  return entries.flatMap(({ label, value }) => {
-    const r = schema.safeParse(value, { reportInput: true });
-    if (r.success) return [r.data];
-    problems.push(...problemsFromZod(r.error.issues, label));
+): Array<{ data: z.output<S>; origin: Origin }> {
+  // The importer has already reported some paths in its own words (`must be a string (or idEnv …)`).
+  const reported = new Set(problems.map((p) => p.path));
+  return entries.flatMap((entry) => {
+    const r = schema.safeParse(entry.value, { reportInput: true });
+    if (r.success) return [{ data: r.data, origin: entry }];
+    const issues = r.error.issues.map((issue) => ({
+      ...issue,
+      path: issue.path.map((k, i) => (i === 0 && typeof k === 'string' ? (entry.fields?.[k] ?? k) : k)),
+    }));
+    problems.push(...problemsFromZod(issues, entry.label).filter((p) => !reported.has(p.path)));
     return [];
   });
 }
@@ -173,35 +193,47 @@ function crossFieldProblems(
   clients: ResolvedClient[],
   rbac: RbacManifest[],
   rbacLabels: string[],
+  origins: { users: Origin[]; clients: Origin[] },
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const dup = (list: string[], what: string, at: (i: number) => string) => {
+  const dup = (
+    list: string[],
+    what: string,
+    at: (i: number) => string,
+    { key = (v: string) => v, skip = (_i: number): boolean => false } = {},
+  ) => {
     const seen = new Set<string>();
     list.forEach((v, i) => {
-      if (seen.has(v)) problems.push({ path: at(i), received: v, rule: `duplicate ${what}` });
-      seen.add(v);
+      if (seen.has(key(v)) && !skip(i))
+        problems.push({ path: at(i), received: v, rule: `duplicate ${what}` });
+      seen.add(key(v));
     });
   };
   dup(
     users.map((u) => u.name),
     'user name',
-    (i) => `users[${i}].name`,
+    (i) => field(origins.users[i]!, 'name'),
   );
   // Dex looks users up by e-mail, case-insensitively (oauth2-proxy-and-dex.md §B1, "Config").
   dup(
-    users.map((u) => u.email.toLowerCase()),
+    users.map((u) => u.email),
     'e-mail (Dex logs users in by e-mail, case-insensitively)',
-    (i) => `users[${i}].email`,
+    (i) => field(origins.users[i]!, 'email'),
+    { key: (v) => v.toLowerCase() },
   );
+  // The same name twice derives the same userId; the duplicate name is the problem to report.
   dup(
     users.map((u) => u.userId),
     'userId',
-    (i) => `users[${i}].userId`,
+    (i) => field(origins.users[i]!, 'userId'),
+    {
+      skip: (i) => users.slice(0, i).some((u) => u.name === users[i]!.name && u.userId === users[i]!.userId),
+    },
   );
   dup(
     clients.map((c) => c.id),
     'client id',
-    (i) => `clients[${i}].id`,
+    (i) => field(origins.clients[i]!, 'id'),
   );
 
   const enabled = new Set(cfg.idp.grantTypes);
@@ -210,33 +242,33 @@ function crossFieldProblems(
     c.grantTypes.forEach((g, j) => {
       if (!enabled.has(g))
         problems.push({
-          path: `clients[${i}].grantTypes[${j}]`,
+          path: `${field(origins.clients[i]!, 'grantTypes')}[${j}]`,
           received: g,
           rule: `is not enabled in idp.grantTypes (${cfg.idp.grantTypes.join(', ')})`,
         });
     });
     if (c.grantTypes.includes('authorization_code') && c.redirectURIs.length === 0)
       problems.push({
-        path: `clients[${i}].redirectURIs`,
+        path: field(origins.clients[i]!, 'redirectURIs'),
         received: [],
         rule: 'must list at least one URL when the client may use authorization_code',
       });
     if (!c.public && c.secret === undefined)
       problems.push({
-        path: `clients[${i}].secret`,
+        path: field(origins.clients[i]!, 'secret'),
         missing: true,
         rule: 'is required unless the client is public',
       });
     if (c.public && c.secret !== undefined)
       problems.push({
-        path: `clients[${i}].secret`,
+        path: field(origins.clients[i]!, 'secret'),
         received: c.secret,
         rule: 'has no effect on a public client',
       });
     c.trustedPeers.forEach((p, j) => {
       if (!ids.has(p))
         problems.push({
-          path: `clients[${i}].trustedPeers[${j}]`,
+          path: `${field(origins.clients[i]!, 'trustedPeers')}[${j}]`,
           received: p,
           rule: 'is not a client id of this lab',
         });

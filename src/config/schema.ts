@@ -8,7 +8,7 @@ import { DEFAULT_EXPIRY, DEFAULT_PORTS, FLAVOURS, GRANT_TYPES } from './defaults
  */
 
 const duration = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number()], { error: `must be ${DURATION_RULE}` })
   .refine((v) => parseDuration(v) !== undefined, { error: `must be ${DURATION_RULE}` })
   .transform((v) => parseDuration(v)!);
 
@@ -205,7 +205,13 @@ export const labConfigSchema = z.strictObject({
   dexConfig: z.string().optional(),
   workspaces: workspacesSchema.default({ default: 'default', items: [{ name: 'default' }] }),
   /** RBAC manifests: inline objects, or paths of multi-document YAML files relative to the config file. */
-  rbac: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).default([]),
+  rbac: z
+    .array(
+      z.union([z.string(), z.record(z.string(), z.unknown())], {
+        error: 'must be the path of a YAML file or an RBAC manifest',
+      }),
+    )
+    .default([]),
   ports: z
     .strictObject({
       idp: port.default(DEFAULT_PORTS.idp),
