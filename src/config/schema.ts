@@ -29,7 +29,10 @@ export const userSchema = z
     /** Short name used by the CLI and the library (`--user alice`). */
     name,
     /** Login identifier, as in Dex's staticPasswords: the password grant's `username` is the email. */
-    email: z.email({ error: 'must be an e-mail address' }),
+    // Dex does not validate e-mails (admin@localhost is common in Dex configs): only name@domain is required.
+    email: z
+      .string({ error: 'must be an e-mail address' })
+      .regex(/^[^@\s]+@[^@\s]+$/, { error: 'must be an e-mail address' }),
     /** Plain-text password (lab only). Give this or `hash`. */
     password: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).optional(),
     /** A bcrypt hash, as in Dex's staticPasswords (`$2a$10$…`, or its base64). */
@@ -102,7 +105,10 @@ export const idpSchema = z
     /** Name of the groups claim: `groups` (Dex) or e.g. `urn:mlflow:groups` (the Okta-style setup). */
     groupsClaim: z.string().min(1, { error: 'must not be empty' }).default('groups'),
     /** Grants the server supports at all (Dex `oauth2.grantTypes`). A grant outside this list is "unsupported". */
-    grantTypes: z.array(grantType).default([...GRANT_TYPES]),
+    grantTypes: z
+      .array(grantType)
+      .min(1, { error: 'must list at least one grant type' })
+      .default([...GRANT_TYPES]),
     expiry: expirySchema,
     /** Private RSA JWKs to sign with (first = current). Without them a key is generated per lab. */
     signingKeys: z.array(jwkSchema).optional(),

@@ -103,7 +103,7 @@ test('every problem of a file is listed at once, each with its path, the value r
       '  idp.flavour (received "okta"): must be one of dex, keycloak',
       '  idp.expiry.idTokens (received "24 hours"): must be a duration such as "90s", "15m", "24h" or "1h30m" (units ms, s, m, h, d)',
       '  users[0].name (received "Alice"): must be lower-case letters, digits, ".", "_" or "-", starting and ending with a letter or digit',
-      '  users[0].email (received "alice@example"): must be an e-mail address',
+      '  users[0].email (received "alice.example.com"): must be an e-mail address',
       '  users[1] (received an object): needs exactly one of "password" or "hash"',
       '  clients[0].grantTypes[0] (received "implicit"): must be one of authorization_code, refresh_token, password, client_credentials',
       '  ports.proxy (received 80800 (number)): must be an integer in 0..65535',

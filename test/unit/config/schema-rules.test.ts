@@ -149,7 +149,7 @@ describe('names (users and workspaces)', () => {
 });
 
 describe('users', () => {
-  test.each(['alice', 'alice@example', '@example.com'])('e-mail %j', async (email) => {
+  test.each(['alice', 'alice@', '@example.com', 'al ice@example.com'])('e-mail %j', async (email) => {
     await expectInlineInvalid(
       withAlice({ email }),
       `users[0].email (received ${JSON.stringify(email)}): must be an e-mail address`,
@@ -438,4 +438,20 @@ describe('RBAC manifests', () => {
       'rbac[4].metadata.name (received ""): must not be empty',
     );
   });
+});
+
+test('an e-mail without a dot in the domain is accepted, as Dex accepts admin@localhost', async () => {
+  const { resolveObject } = await import('../../../src/config/load.js');
+  const config = await resolveObject({
+    users: [{ name: 'admin', email: 'admin@localhost', password: 'x' }],
+    workspaces: { items: [{ name: 'w' }] },
+  });
+  expect(config.users[0]!.email).toBe('admin@localhost');
+});
+
+test('idp.grantTypes must not be empty', async () => {
+  const { resolveObject } = await import('../../../src/config/load.js');
+  await expect(resolveObject({ idp: { grantTypes: [] } })).rejects.toThrow(
+    'invalid configuration (<inline config>):\n  idp.grantTypes (received a list of 0): must list at least one grant type',
+  );
 });
