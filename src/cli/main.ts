@@ -1,37 +1,9 @@
 #!/usr/bin/env node
-import yargs from 'yargs';
+import { enableCompileCache } from 'node:module';
 import { hideBin } from 'yargs/helpers';
-import { tokenCommand } from './commands/token.js';
-import { upCommand } from './commands/up.js';
-import { EXIT, handleError } from './handle-error.js';
 
-class UsageError extends Error {}
-
-/** The bin: a thin yargs layer over the library (aesthetics.md, "The CLI is a thin layer"). */
-async function main(argv: string[]): Promise<number> {
-  try {
-    await yargs(argv)
-      .scriptName('mlflow-authlab')
-      .usage('$0 <command> [options]')
-      .command(upCommand)
-      .command(tokenCommand)
-      .demandCommand(1, 'Name a command: up, token.')
-      .strict()
-      .help()
-      .version()
-      .fail((message, error) => {
-        // Throwing stops yargs from running the command after a usage error.
-        throw error ?? new UsageError(message);
-      })
-      .parseAsync();
-  } catch (error) {
-    if (!(error instanceof UsageError)) return handleError(error);
-    process.stderr.write(
-      `error: ${error.message}\nhint: run "mlflow-authlab --help" for the commands and options.\n`,
-    );
-    return EXIT.usage;
-  }
-  return EXIT.ok;
-}
-
+// Cache compiled code between runs (Node >= 22.1): start-up is mostly parsing oidc-provider, koa and zod.
+// It must run before those modules load, hence the dynamic import below.
+enableCompileCache?.();
+const { main } = await import('./program.js');
 process.exitCode = await main(hideBin(process.argv));

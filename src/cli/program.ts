@@ -1,0 +1,33 @@
+import yargs from 'yargs';
+import { tokenCommand } from './commands/token.js';
+import { upCommand } from './commands/up.js';
+import { EXIT, handleError } from './handle-error.js';
+
+class UsageError extends Error {}
+
+/** The bin: a thin yargs layer over the library (aesthetics.md, "The CLI is a thin layer"). */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await yargs(argv)
+      .scriptName('mlflow-authlab')
+      .usage('$0 <command> [options]')
+      .command(upCommand)
+      .command(tokenCommand)
+      .demandCommand(1, 'Name a command: up, token.')
+      .strict()
+      .help()
+      .version()
+      .fail((message, error) => {
+        // Throwing stops yargs from running the command after a usage error.
+        throw error ?? new UsageError(message);
+      })
+      .parseAsync();
+  } catch (error) {
+    if (!(error instanceof UsageError)) return handleError(error);
+    process.stderr.write(
+      `error: ${error.message}\nhint: run "mlflow-authlab --help" for the commands and options.\n`,
+    );
+    return EXIT.usage;
+  }
+  return EXIT.ok;
+}
