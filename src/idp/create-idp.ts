@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { createClock, type LabClock } from '../clock.js';
 import { DEFAULT_HOST } from '../config/defaults.js';
@@ -17,8 +17,9 @@ import { EXPIRES_IN_PARAM, LAB_BODY, fail, type GrantDeps } from './grants/conte
 import { PASSWORD_PARAMS, passwordGrant } from './grants/password.js';
 import { REFRESH_TOKEN_PARAMS, refreshTokenGrant } from './grants/refresh-token.js';
 import { KeyRing } from './keys.js';
-import { renderLoginPage } from './login-page.js';
-import { TokenMinter, subjectOf, type MintRequest, type MintedTokens } from './mint.js';
+import { authorizationErrorPage } from './error-page.js';
+import { loginRoutes } from './login-routes.js';
+import { TokenMinter, type MintRequest, type MintedTokens } from './mint.js';
 import { RefreshStore } from './refresh-store.js';
 import { LabStore } from './store.js';
 import { userinfoHandler } from './userinfo.js';
@@ -140,8 +141,10 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
         ClientCredentials: seconds(config.idp.expiry.accessTokens),
       },
       renderError: async (ctx, out) => {
+        const page = authorizationErrorPage(spec.name, out as { error: string; error_description?: string });
+        ctx.status = page.status;
         ctx.type = 'html';
-        ctx.body = `<!DOCTYPE html><html><head><title>Error</title></head><body><h2>${spec.name === 'dex' ? 'Bad Request' : 'We are sorry...'}</h2><p id="error">${escapeHtml(String(out.error_description ?? out.error))}</p></body></html>`;
+        ctx.body = page.html;
       },
     };
     const p = new Provider(issuer, configuration);
@@ -182,64 +185,21 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
     const e = spec.errors.methodNotAllowed();
     res.status(e.status).json(e.body);
   });
-  router.get(`${spec.routes.interaction}/:uid`, async (req, res) => {
-    await showLogin(req, res, {});
-  });
-  router.post(
-    `${spec.routes.interaction}/:uid`,
-    express.urlencoded({ extended: false, limit: '16kb' }),
-    async (req, res) => {
-      const body = (req.body ?? {}) as Record<string, string>;
-      const user = body.pick ? accounts.byName(body.pick) : accounts.byLogin(body.login ?? '');
-      const ok =
-        user !== undefined &&
-        (body.pick !== undefined || (await accounts.checkPassword(user, body.password ?? '')));
-      if (!ok) return showLogin(req, res, { failed: true, login: body.login ?? '' });
-      const details = await provider.interactionDetails(req, res);
-      const sub = subjectOf(config, { kind: 'user', user });
-      const grant = new provider.Grant({ accountId: sub, clientId: String(details.params.client_id) });
-      grant.addOIDCScope(String(details.params.scope ?? 'openid'));
-      const grantId = await grant.save();
-      await provider.interactionFinished(
-        req,
-        res,
-        { login: { accountId: sub }, consent: { grantId } },
-        {
-          mergeWithLastSubmission: false,
-        },
-      );
-    },
-  );
-
-  async function showLogin(req: Request, res: Response, state: { failed?: boolean; login?: string }) {
-    let details;
-    try {
-      details = await provider.interactionDetails(req, res);
-    } catch {
-      // An unknown or expired interaction: the flow must start over.
-      res.status(400).type('text/plain').send('Login session expired or unknown. Start the login again.');
-      return;
-    }
-    const client = clients.get(String(details.params.client_id));
-    res
-      .status(state.failed ? 401 : 200)
-      .type('html')
-      .send(
-        renderLoginPage({
-          flavour: spec.name,
-          action: `${path}${spec.routes.interaction}/${details.uid}`,
-          clientName: client?.name ?? String(details.params.client_id),
-          users: accounts.list(),
-          ...(state.login !== undefined && { login: state.login }),
-          ...(state.failed && { failed: true }),
-        }),
-      );
-  }
-
+  router.use(loginRoutes({ provider: () => provider, config, spec, accounts, clients, log }));
   router.use((req, res) => handler(req, res));
   app.use(path, router);
   // Outside the issuer path Dex answers with Go's plain 404.
   app.use((_req, res) => void res.status(404).type('text/plain').send('404 page not found\n'));
+  // Express's default handler prints stacks to the console and the client; the lab logs and answers plainly.
+  app.use((error: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = error.status && error.status < 500 ? error.status : 500;
+    if (status === 500) log.error(`internal error: ${error.stack ?? error.message}`);
+    if (!res.headersSent)
+      res
+        .status(status)
+        .type('text/plain')
+        .send(status === 500 ? 'Internal Server Error\n' : `${error.message}\n`);
+  });
 
   let disposed: Promise<void> | undefined;
   const dispose = () =>
@@ -266,13 +226,6 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
     dispose,
     [Symbol.asyncDispose]: dispose,
   };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 }
 
 /** Binds the port; a busy port is a user error with a hint, not a stack trace. */
@@ -342,6 +295,12 @@ function flavourErrors(spec: FlavourSpec) {
       case 'unsupported_grant_type':
         return fail(ctx, spec.errors.unsupportedGrant());
       case 'invalid_request':
+        // A JSON body leaves grant_type empty at Dex, which parses forms only (§B1 "Request").
+        if (
+          body.error_description?.startsWith('only application/x-www-form-urlencoded') &&
+          spec.name === 'dex'
+        )
+          return fail(ctx, spec.errors.unsupportedGrant());
         if (body.error_description === "missing required parameter 'grant_type'")
           return fail(ctx, spec.errors.unsupportedGrant());
         if (body.error_description === 'requested grant type is not allowed for this client')

@@ -29,14 +29,15 @@ export function clientCredentialsGrant(deps: GrantDeps) {
     const checked = checkScopes(scopes, client, deps, { requireOpenid: false });
     if ('status' in checked) return fail(ctx, checked);
 
-    const lifetimeMs = lifetimeParam(ctx);
+    const lifetime = lifetimeParam(ctx);
+    if ('status' in lifetime) return fail(ctx, lifetime);
     const minted = await minter.mint({
       principal: { kind: 'service', client },
       client,
       scopes,
       peers: checked.peers,
       withIdToken: scopes.includes('openid'),
-      ...(lifetimeMs !== undefined && { lifetimeMs }),
+      ...lifetime,
     });
     succeed(ctx, tokenResponse(deps, minted, { scopes }));
   };

@@ -2,7 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { LabClock } from '../../clock.js';
 import type { GrantType } from '../../config/defaults.js';
 import type { ResolvedClient, ResolvedLabConfig } from '../../config/resolve.js';
-import { parseDuration } from '../../duration.js';
+import { DURATION_RULE, parseDuration } from '../../duration.js';
 import type { Accounts } from '../accounts.js';
 import type { FlavourSpec, TokenError } from '../flavours.js';
 import type { MintedTokens, TokenMinter } from '../mint.js';
@@ -42,9 +42,21 @@ export function allowed(client: ResolvedClient, grant: GrantType, deps: GrantDep
   return client.grantTypes.includes(grant) && deps.config.idp.grantTypes.includes(grant);
 }
 
-export function lifetimeParam(ctx: KoaContextWithOIDC): number | undefined {
+/** The lab-only lifetime parameter: absent, a duration of at least 1 s, or a 400 naming the rule. */
+export function lifetimeParam(ctx: KoaContextWithOIDC): { lifetimeMs?: number } | TokenError {
   const raw = ctx.oidc.params?.[EXPIRES_IN_PARAM];
-  return typeof raw === 'string' && raw !== '' ? parseDuration(raw) : undefined;
+  if (raw === undefined || raw === '') return {};
+  const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
+  if (ms === undefined || ms < 1000) {
+    return {
+      status: 400,
+      body: {
+        error: 'invalid_request',
+        error_description: `${EXPIRES_IN_PARAM} must be ${DURATION_RULE}, at least 1s`,
+      },
+    };
+  }
+  return { lifetimeMs: ms };
 }
 
 export function splitScope(scope: unknown): string[] {

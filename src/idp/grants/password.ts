@@ -28,6 +28,9 @@ export function passwordGrant(deps: GrantDeps) {
     const checked = checkScopes(scopes, client, deps, { requireOpenid: true });
     if ('status' in checked) return fail(ctx, checked);
 
+    const lifetime = lifetimeParam(ctx);
+    if ('status' in lifetime) return fail(ctx, lifetime);
+
     const user = username ? accounts.byLogin(username) : undefined;
     if (!user || !(await accounts.checkPassword(user, password ?? ''))) {
       return fail(ctx, spec.errors.badCredentials(user !== undefined));
@@ -42,7 +45,7 @@ export function passwordGrant(deps: GrantDeps) {
       peers: checked.peers,
       ...(nonce && { nonce }),
       withIdToken: scopes.includes('openid'),
-      ...(lifetimeParam(ctx) !== undefined && { lifetimeMs: lifetimeParam(ctx)! }),
+      ...lifetime,
       ...(sessionId && { sessionId }),
     });
     const wantsRefresh = spec.name === 'keycloak' || scopes.includes('offline_access');
