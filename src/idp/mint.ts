@@ -83,26 +83,21 @@ export class TokenMinter {
     const sign = (payload: JWTPayload) =>
       new SignJWT(payload).setProtectedHeader(header).sign(key.privateKey);
 
+    let accessToken: string;
+    let idToken: string | undefined;
     if (dex) {
       // Dex's access token is an ID token too: same claims, with at_hash of a random value (oauth2.go:268-270).
-      const accessToken = await sign(
+      accessToken = await sign(
         this.#dexClaims(req, iat, Math.floor(accessExpMs / 1000), randomBytes(16).toString('hex')),
       );
-      const idToken = req.withIdToken
-        ? await sign(this.#dexClaims(req, iat, Math.floor(idExpMs / 1000), accessToken))
-        : undefined;
-      return {
-        accessToken,
-        ...(idToken && { idToken }),
-        expiresIn: Math.floor((accessExpMs - this.#clock.now()) / 1000),
-        expiresAt: accessExpMs,
-      };
+      if (req.withIdToken)
+        idToken = await sign(this.#dexClaims(req, iat, Math.floor(idExpMs / 1000), accessToken));
+    } else {
+      const sid = req.sessionId ?? randomUUID();
+      accessToken = await sign(this.#keycloakAccessClaims(req, iat, Math.floor(accessExpMs / 1000), sid));
+      if (req.withIdToken)
+        idToken = await sign(this.#keycloakIdClaims(req, iat, Math.floor(idExpMs / 1000), sid, accessToken));
     }
-    const sid = req.sessionId ?? randomUUID();
-    const accessToken = await sign(this.#keycloakAccessClaims(req, iat, Math.floor(accessExpMs / 1000), sid));
-    const idToken = req.withIdToken
-      ? await sign(this.#keycloakIdClaims(req, iat, Math.floor(idExpMs / 1000), sid, accessToken))
-      : undefined;
     return {
       accessToken,
       ...(idToken && { idToken }),

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { allowed, fail, labClient, splitScope, succeed, tokenResponse, type GrantDeps } from './context.js';
+import { allowed, fail, labClient, respondWithTokens, splitScope, type GrantDeps } from './context.js';
 
 /**
  * authorization_code with PKCE. oidc-provider runs the authorization endpoint, the login interaction and
@@ -9,7 +9,7 @@ import { allowed, fail, labClient, splitScope, succeed, tokenResponse, type Gran
  */
 export function authorizationCodeGrant(deps: GrantDeps) {
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
-    const { spec, accounts, minter, refresh, clock } = deps;
+    const { spec, accounts, clock } = deps;
     const client = labClient(ctx, deps);
     if (!allowed(client, 'authorization_code', deps))
       return fail(ctx, spec.errors.grantNotAllowed('authorization_code'));
@@ -34,34 +34,14 @@ export function authorizationCodeGrant(deps: GrantDeps) {
     const user = code.accountId ? accounts.bySubject(code.accountId) : undefined;
     if (!user) return fail(ctx, spec.errors.unknownCode());
     const scopes = splitScope(code.scope);
-    const principal = { kind: 'user' as const, user };
-    const sessionId = spec.name === 'keycloak' ? code.sessionUid : undefined;
-    const minted = await minter.mint({
-      principal,
+    await respondWithTokens(ctx, deps, {
+      principal: { kind: 'user', user },
       client,
       scopes,
       ...(code.nonce && { nonce: code.nonce }),
-      withIdToken: scopes.includes('openid'),
-      ...(sessionId && { sessionId }),
+      ...(spec.name === 'keycloak' && code.sessionUid && { sessionId: code.sessionUid }),
+      refresh: scopes.includes('offline_access') || spec.name === 'keycloak',
     });
-    const wantsRefresh = scopes.includes('offline_access') || spec.name === 'keycloak';
-    const refreshToken = wantsRefresh
-      ? refresh.issue({
-          principal,
-          clientId: client.id,
-          scopes,
-          peers: [],
-          ...(code.nonce && { nonce: code.nonce }),
-        })
-      : undefined;
-    succeed(
-      ctx,
-      tokenResponse(deps, minted, {
-        ...(refreshToken && { refreshToken }),
-        scopes,
-        ...(sessionId && { sessionId }),
-      }),
-    );
   };
 }
 

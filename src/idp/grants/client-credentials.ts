@@ -5,9 +5,8 @@ import {
   fail,
   labClient,
   lifetimeParam,
+  respondWithTokens,
   splitScope,
-  succeed,
-  tokenResponse,
   type GrantDeps,
 } from './context.js';
 
@@ -19,7 +18,7 @@ import {
  */
 export function clientCredentialsGrant(deps: GrantDeps) {
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
-    const { spec, minter } = deps;
+    const { spec } = deps;
     const client = labClient(ctx, deps);
     if (client.public) return fail(ctx, spec.errors.publicClientCredentials());
     if (!allowed(client, 'client_credentials', deps))
@@ -31,15 +30,14 @@ export function clientCredentialsGrant(deps: GrantDeps) {
 
     const lifetime = lifetimeParam(ctx);
     if ('status' in lifetime) return fail(ctx, lifetime);
-    const minted = await minter.mint({
+    await respondWithTokens(ctx, deps, {
       principal: { kind: 'service', client },
       client,
       scopes,
       peers: checked.peers,
-      withIdToken: scopes.includes('openid'),
       ...lifetime,
+      refresh: false,
     });
-    succeed(ctx, tokenResponse(deps, minted, { scopes }));
   };
 }
 

@@ -5,7 +5,7 @@ import type { ResolvedClient, ResolvedLabConfig } from '../../config/resolve.js'
 import { DURATION_RULE, parseDuration } from '../../duration.js';
 import type { Accounts } from '../accounts.js';
 import type { FlavourSpec, TokenError } from '../flavours.js';
-import type { MintedTokens, TokenMinter } from '../mint.js';
+import type { MintedTokens, Principal, TokenMinter } from '../mint.js';
 import type { RefreshStore } from '../refresh-store.js';
 
 /** What every grant handler needs, built once per IdP. */
@@ -132,4 +132,54 @@ export function succeed(ctx: KoaContextWithOIDC, body: Record<string, unknown>):
   // Dex: Cache-Control: no-store and Pragma: no-cache on success (handlers.go:1474-1499).
   ctx.set('cache-control', 'no-store');
   ctx.set('pragma', 'no-cache');
+}
+
+export interface Issue {
+  principal: Principal;
+  client: ResolvedClient;
+  scopes: string[];
+  peers?: string[];
+  nonce?: string;
+  sessionId?: string;
+  lifetimeMs?: number;
+  /** Issue a refresh token; it remembers `refreshScopes` (default: `scopes`). */
+  refresh: boolean;
+  refreshScopes?: string[];
+}
+
+/** The last step of every grant: mint the tokens, add a refresh token when due, answer in the flavour's shape. */
+export async function respondWithTokens(
+  ctx: KoaContextWithOIDC,
+  deps: GrantDeps,
+  issue: Issue,
+): Promise<void> {
+  const { principal, client, scopes, peers = [], nonce, sessionId, lifetimeMs } = issue;
+  const minted = await deps.minter.mint({
+    principal,
+    client,
+    scopes,
+    peers,
+    withIdToken: scopes.includes('openid'),
+    ...(nonce && { nonce }),
+    ...(sessionId && { sessionId }),
+    ...(lifetimeMs !== undefined && { lifetimeMs }),
+  });
+  const refreshToken = issue.refresh
+    ? deps.refresh.issue({
+        principal,
+        clientId: client.id,
+        scopes: issue.refreshScopes ?? scopes,
+        peers,
+        ...(nonce && { nonce }),
+        ...(sessionId && { sessionId }),
+      })
+    : undefined;
+  succeed(
+    ctx,
+    tokenResponse(deps, minted, {
+      ...(refreshToken && { refreshToken }),
+      scopes,
+      ...(sessionId && { sessionId }),
+    }),
+  );
 }

@@ -6,9 +6,8 @@ import {
   fail,
   labClient,
   lifetimeParam,
+  respondWithTokens,
   splitScope,
-  succeed,
-  tokenResponse,
   type GrantDeps,
 } from './context.js';
 
@@ -18,7 +17,7 @@ import {
  */
 export function passwordGrant(deps: GrantDeps) {
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
-    const { spec, accounts, minter, refresh } = deps;
+    const { spec, accounts } = deps;
     const client = labClient(ctx, deps);
     if (!allowed(client, 'password', deps)) return fail(ctx, spec.errors.grantNotAllowed('password'));
     const { username, password, nonce } = ctx.oidc.params as Record<string, string | undefined>;
@@ -36,37 +35,17 @@ export function passwordGrant(deps: GrantDeps) {
       return fail(ctx, spec.errors.badCredentials(user !== undefined));
     }
 
-    const sessionId = spec.name === 'keycloak' ? randomUUID() : undefined;
-    const principal = { kind: 'user' as const, user };
-    const minted = await minter.mint({
-      principal,
+    // Keycloak always returns a refresh token; Dex only with offline_access.
+    await respondWithTokens(ctx, deps, {
+      principal: { kind: 'user', user },
       client,
       scopes,
       peers: checked.peers,
       ...(nonce && { nonce }),
-      withIdToken: scopes.includes('openid'),
+      ...(spec.name === 'keycloak' && { sessionId: randomUUID() }),
       ...lifetime,
-      ...(sessionId && { sessionId }),
+      refresh: spec.name === 'keycloak' || scopes.includes('offline_access'),
     });
-    const wantsRefresh = spec.name === 'keycloak' || scopes.includes('offline_access');
-    const refreshToken = wantsRefresh
-      ? refresh.issue({
-          principal,
-          clientId: client.id,
-          scopes,
-          peers: checked.peers,
-          ...(nonce && { nonce }),
-          ...(sessionId && { sessionId }),
-        })
-      : undefined;
-    succeed(
-      ctx,
-      tokenResponse(deps, minted, {
-        ...(refreshToken && { refreshToken }),
-        scopes,
-        ...(sessionId && { sessionId }),
-      }),
-    );
   };
 }
 

@@ -1,5 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { allowed, fail, labClient, splitScope, succeed, tokenResponse, type GrantDeps } from './context.js';
+import { allowed, fail, labClient, respondWithTokens, splitScope, type GrantDeps } from './context.js';
 
 /**
  * refresh_token: single use, rotated on every redemption; Dex answers most failures with `invalid_request`
@@ -7,7 +7,7 @@ import { allowed, fail, labClient, splitScope, succeed, tokenResponse, type Gran
  */
 export function refreshTokenGrant(deps: GrantDeps) {
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
-    const { spec, minter, refresh } = deps;
+    const { spec, refresh } = deps;
     const client = labClient(ctx, deps);
     if (!allowed(client, 'refresh_token', deps))
       return fail(ctx, spec.errors.grantNotAllowed('refresh_token'));
@@ -29,24 +29,17 @@ export function refreshTokenGrant(deps: GrantDeps) {
     // A narrower scope may be asked for; never a wider one.
     const asked = splitScope(ctx.oidc.params!.scope);
     const scopes = asked.length > 0 ? asked.filter((s) => record.scopes.includes(s)) : record.scopes;
-    const minted = await minter.mint({
+    // The new refresh token keeps the full original scope, so a narrower request now can widen again later.
+    await respondWithTokens(ctx, deps, {
       principal: record.principal,
       client,
       scopes,
       peers: record.peers,
       ...(record.nonce && { nonce: record.nonce }),
-      withIdToken: scopes.includes('openid'),
       ...(record.sessionId && { sessionId: record.sessionId }),
+      refresh: true,
+      refreshScopes: record.scopes,
     });
-    const refreshToken = refresh.issue({ ...record, scopes: record.scopes });
-    succeed(
-      ctx,
-      tokenResponse(deps, minted, {
-        refreshToken,
-        scopes,
-        ...(record.sessionId && { sessionId: record.sessionId }),
-      }),
-    );
   };
 }
 
