@@ -77,7 +77,7 @@ export function discoveryDocument(
       'roles',
       'web-origins',
       'acr',
-      config.idp.groupsClaim === 'groups' ? 'groups' : 'groups',
+      'groups',
     ],
     code_challenge_methods_supported: ['plain', 'S256'],
   };

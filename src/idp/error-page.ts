@@ -1,7 +1,5 @@
 import type { Flavour } from '../config/defaults.js';
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { escapeHtml } from './html.js';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',

@@ -1,8 +1,6 @@
 import type { ResolvedUser } from '../config/resolve.js';
 import type { Flavour } from '../config/defaults.js';
-
-const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { escapeHtml } from './html.js';
 
 /** Texts of the real login pages: Dex's "Log in to Your Account" password form, Keycloak's "Sign in". */
 const TEXTS: Record<
@@ -43,14 +41,14 @@ export function renderLoginPage(input: LoginPageInput): string {
   const picker = input.users
     .map(
       (u) =>
-        `<li><button type="submit" name="pick" value="${escape(u.name)}" data-user="${escape(u.name)}">${escape(u.name)}</button> <small>${escape(u.email)}${u.groups.length ? ` · ${escape(u.groups.join(', '))}` : ''}</small></li>`,
+        `<li><button type="submit" name="pick" value="${escapeHtml(u.name)}" data-user="${escapeHtml(u.name)}">${escapeHtml(u.name)}</button> <small>${escapeHtml(u.email)}${u.groups.length ? ` · ${escapeHtml(u.groups.join(', '))}` : ''}</small></li>`,
     )
     .join('\n        ');
   return `<!DOCTYPE html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
-    <title>${escape(t.title)}</title>
+    <title>${escapeHtml(t.title)}</title>
     <style>
       body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; color: #222; }
       input { display: block; width: 100%; padding: .4rem; margin: .2rem 0 .8rem; box-sizing: border-box; }
@@ -59,18 +57,18 @@ export function renderLoginPage(input: LoginPageInput): string {
     </style>
   </head>
   <body>
-    <h2>${escape(t.heading)}</h2>
-    <p>to continue to <strong>${escape(input.clientName)}</strong></p>
-    ${input.failed ? `<p id="login-error" class="error">${escape(t.invalid)}</p>` : ''}
-    <form method="post" action="${escape(input.action)}" id="login-form">
-      <label for="login">${escape(t.login)}</label>
-      <input id="login" name="login" type="text" autocomplete="username" value="${escape(input.login ?? '')}" autofocus>
+    <h2>${escapeHtml(t.heading)}</h2>
+    <p>to continue to <strong>${escapeHtml(input.clientName)}</strong></p>
+    ${input.failed ? `<p id="login-error" class="error">${escapeHtml(t.invalid)}</p>` : ''}
+    <form method="post" action="${escapeHtml(input.action)}" id="login-form">
+      <label for="login">${escapeHtml(t.login)}</label>
+      <input id="login" name="login" type="text" autocomplete="username" value="${escapeHtml(input.login ?? '')}" autofocus>
       <label for="password">Password</label>
       <input id="password" name="password" type="password" autocomplete="current-password">
-      <button type="submit" id="submit-login">${escape(t.submit)}</button>
+      <button type="submit" id="submit-login">${escapeHtml(t.submit)}</button>
     </form>
     <h3>Lab users</h3>
-    <form method="post" action="${escape(input.action)}" id="user-picker">
+    <form method="post" action="${escapeHtml(input.action)}" id="user-picker">
       <ul>
         ${picker}
       </ul>
