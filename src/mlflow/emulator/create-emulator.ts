@@ -1,0 +1,187 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createClock, type LabClock } from '../../clock.js';
+import { DEFAULT_HOST } from '../../config/defaults.js';
+import { listen } from '../../idp/create-idp.js';
+import { childLogger, noopLogger, type Logger } from '../../log.js';
+import { artifactRoutes } from './handlers/artifacts.js';
+import { experimentHandlers } from './handlers/experiments.js';
+import { registryRoutes } from './handlers/registry.js';
+import { runHandlers } from './handlers/runs.js';
+import { checkWorkspaceName, workspaceHandlers, workspaceNotFound } from './handlers/workspaces.js';
+import { sendError, send, type ApiRequest } from './http.js';
+import { Router } from './router.js';
+import { DEFAULT_WORKSPACE, TrackingStore } from './tracking-store.js';
+
+/** The MLflow version the emulator answers as; its behaviour is that of the golden corpus. */
+export const EMULATED_MLFLOW_VERSION = '3.11.2.dev0';
+
+export interface EmulatorOptions {
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  clock?: LabClock;
+  log?: Logger;
+  /** Where proxied artifacts are stored; default: a fresh temporary directory, removed on dispose. */
+  artifactRoot?: string;
+  /** Workspaces to create at start (the lab's), besides `default`. */
+  workspaces?: Array<{ name: string; description?: string }>;
+}
+
+export interface StartedEmulator {
+  url: URL;
+  artifactRoot: string;
+  store: TrackingStore;
+  /** Back to a fresh server: only the `default` workspace (and the configured ones) and experiment 0. */
+  reset(): void;
+  dispose(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const MAX_BODY = 512 * 1024 * 1024;
+
+/**
+ * An in-process MLflow tracking server that answers like a real MLflow 3.11 server with `--enable-workspaces`
+ * and proxied artifacts, judged against golden/mlflow-3.11/.
+ */
+export async function createMlflowEmulator(options: EmulatorOptions = {}): Promise<StartedEmulator> {
+  const clock = options.clock ?? createClock();
+  const log = childLogger(options.log ?? noopLogger, 'mlflow');
+  const store = new TrackingStore(clock);
+  const seed = () => {
+    for (const w of options.workspaces ?? []) {
+      if (!store.workspaces.has(w.name))
+        store.workspaces.set(w.name, { name: w.name, ...(w.description && { description: w.description }) });
+    }
+  };
+  seed();
+  const ownRoot = options.artifactRoot === undefined;
+  const artifactRoot = options.artifactRoot ?? (await mkdtemp(path.join(tmpdir(), 'authlab-artifacts-')));
+  const router = buildRouter(store, { artifactRoot });
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+    });
+    req.on('end', () => {
+      void handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
+        log.error(`internal error: ${(error as Error)?.stack ?? String(error)}`);
+        if (!res.headersSent) sendError(res, error);
+      });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const method = req.method ?? 'GET';
+    try {
+      const workspace = resolveWorkspace(req, url.pathname, store);
+      const { handler, tail } = router.resolve(method, url.pathname);
+      const apiRequest: ApiRequest = {
+        method,
+        path: url.pathname,
+        tail,
+        query: url.searchParams,
+        body,
+        contentType: req.headers['content-type'],
+        workspace,
+        raw: req,
+      };
+      send(res, await handler(apiRequest));
+    } catch (error) {
+      sendError(res, error);
+    }
+  }
+
+  await listen(server, options.host ?? DEFAULT_HOST, options.port ?? 0, 'MLflow emulator', '--mlflow-port');
+  const { port } = server.address() as AddressInfo;
+  const url = new URL(`http://${options.host ?? DEFAULT_HOST}:${port}`);
+  log.info(`MLflow emulator (${EMULATED_MLFLOW_VERSION}) at ${url.href}`);
+
+  let disposed: Promise<void> | undefined;
+  const dispose = () =>
+    (disposed ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }).then(() => (ownRoot ? rm(artifactRoot, { recursive: true, force: true }) : undefined)));
+  return {
+    url,
+    artifactRoot,
+    store,
+    reset: () => {
+      store.reset();
+      seed();
+    },
+    dispose,
+    [Symbol.asyncDispose]: dispose,
+  };
+}
+
+/**
+ * `X-MLFLOW-WORKSPACE`: empty means `default`; an invalid name is a 400; an unknown one a 404 on every route,
+ * `/health` included, except `server-info` (golden README, "Workspaces" 15).
+ */
+function resolveWorkspace(req: http.IncomingMessage, pathname: string, store: TrackingStore): string {
+  const header = req.headers['x-mlflow-workspace'];
+  const name = (Array.isArray(header) ? header[0] : header)?.trim() ?? '';
+  if (name === '') return DEFAULT_WORKSPACE;
+  if (pathname.endsWith('/mlflow/server-info')) return store.workspaces.has(name) ? name : DEFAULT_WORKSPACE;
+  checkWorkspaceName(name);
+  if (!store.workspaces.has(name)) throw workspaceNotFound(name);
+  return name;
+}
+
+function buildRouter(store: TrackingStore, options: { artifactRoot: string }): Router {
+  const experiments = experimentHandlers(store);
+  const runs = runHandlers(store);
+  const workspaces = workspaceHandlers(store);
+  const m = '/2.0/mlflow';
+  const router = new Router();
+  registryRoutes(router, store);
+  artifactRoutes(router, store, options);
+  return (
+    router
+      .plain('GET', '/health', () => ({ text: 'OK' }))
+      .plain('GET', '/version', () => ({ text: EMULATED_MLFLOW_VERSION }))
+      .api('GET', '/3.0/mlflow/server-info', () => ({
+        json: { store_type: 'SqlStore', workspaces_enabled: true },
+      }))
+      // Experiments
+      .api('POST', `${m}/experiments/create`, experiments.create)
+      .api('GET', `${m}/experiments/get`, experiments.get)
+      .api('GET', `${m}/experiments/get-by-name`, experiments.getByName)
+      .api('POST', `${m}/experiments/update`, experiments.update)
+      .api('POST', `${m}/experiments/delete`, experiments.delete)
+      .api('POST', `${m}/experiments/restore`, experiments.restore)
+      .api('POST', `${m}/experiments/set-experiment-tag`, experiments.setTag)
+      .api('POST', `${m}/experiments/delete-experiment-tag`, experiments.deleteTag)
+      // Runs
+      .api('POST', `${m}/runs/create`, runs.create)
+      .api('GET', `${m}/runs/get`, runs.get)
+      .api('POST', `${m}/runs/update`, runs.update)
+      .api('POST', `${m}/runs/delete`, runs.delete)
+      .api('POST', `${m}/runs/restore`, runs.restore)
+      .api('POST', `${m}/runs/log-parameter`, runs.logParameter)
+      .api('POST', `${m}/runs/log-metric`, runs.logMetric)
+      .api('POST', `${m}/runs/set-tag`, runs.setTag)
+      .api('POST', `${m}/runs/delete-tag`, runs.deleteTag)
+      .api('POST', `${m}/runs/log-batch`, runs.logBatch)
+      .api('POST', `${m}/runs/log-inputs`, runs.logInputs)
+      .api('GET', `${m}/metrics/get-history`, runs.metricHistory)
+      // The client's implicit logged-model lookup; the emulator keeps no logged models yet.
+      .api('POST', `${m}/logged-models/search`, () => ({ json: {} }))
+      // Workspaces (MLflow 3.10+)
+      .api('GET', '/3.0/mlflow/workspaces', workspaces.list)
+      .api('POST', '/3.0/mlflow/workspaces', workspaces.create)
+      .apiPrefix('GET', '/3.0/mlflow/workspaces', workspaces.get)
+      .apiPrefix('PATCH', '/3.0/mlflow/workspaces', workspaces.update)
+      .apiPrefix('DELETE', '/3.0/mlflow/workspaces', workspaces.delete)
+  );
+}

@@ -1,0 +1,231 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MlflowError, invalidParameter } from './errors.js';
+
+/**
+ * The request/response layer of the emulator, shaped after MLflow's Flask handlers
+ * (golden/mlflow-3.11/README.md, "Serialisation" and "Validation quirks").
+ */
+
+/** One parsed request message: the query string for GET, else the JSON body. */
+export type Message = Record<string, unknown>;
+
+export interface ApiRequest {
+  method: string;
+  /** Path without the `/api` or `/ajax-api` prefix and version, e.g. `/mlflow/runs/get`. */
+  path: string;
+  /** Decoded tail of a prefix route (artifact path, workspace name). */
+  tail: string;
+  query: URLSearchParams;
+  body: Buffer;
+  contentType: string | undefined;
+  workspace: string;
+  raw: IncomingMessage;
+}
+
+export interface ApiResponse {
+  status?: number;
+  json?: unknown;
+  text?: string;
+  body?: Buffer;
+  contentType?: string;
+}
+
+export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
+
+/** Thrown when the real server answers with a Werkzeug HTML page instead of JSON. */
+export class HtmlError extends Error {
+  constructor(readonly status: 404 | 405 | 500) {
+    super(`HTTP ${status}`);
+  }
+}
+
+const WERKZEUG: Record<number, string> = {
+  404: '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n',
+  405: '<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n',
+  500: '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n',
+};
+
+export function send(res: ServerResponse, out: ApiResponse): void {
+  let payload: Buffer;
+  let type = out.contentType;
+  if (out.json !== undefined) {
+    payload = Buffer.from(stringifyJson(out.json));
+    type ??= 'application/json';
+  } else if (out.text !== undefined) {
+    payload = Buffer.from(out.text);
+    type ??= 'text/html; charset=utf-8';
+  } else {
+    payload = out.body ?? Buffer.alloc(0);
+    type ??= 'text/html; charset=utf-8';
+  }
+  res.writeHead(out.status ?? 200, { 'Content-Type': type, 'Content-Length': payload.length });
+  res.end(payload);
+}
+
+export function sendError(res: ServerResponse, error: unknown): void {
+  if (error instanceof MlflowError) return send(res, { status: error.status, json: error.toJSON() });
+  const status = error instanceof HtmlError ? error.status : 500;
+  send(res, { status, text: WERKZEUG[status]! });
+}
+
+/**
+ * JSON as MLflow's protobuf-to-JSON writes it: NaN as the string "NaN" and ±Infinity clamped to the largest
+ * double (README "Serialisation" 5).
+ */
+export function stringifyJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'number' || Number.isFinite(v)) return v;
+    if (Number.isNaN(v)) return 'NaN';
+    return v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
+  });
+}
+
+const PY_TYPE = (v: unknown): string =>
+  v === null
+    ? 'NoneType'
+    : Array.isArray(v)
+      ? 'list'
+      : typeof v === 'string'
+        ? 'str'
+        : typeof v === 'boolean'
+          ? 'bool'
+          : typeof v === 'number'
+            ? Number.isInteger(v)
+              ? 'int'
+              : 'float'
+            : 'dict';
+
+/** Python's json.dumps of a scalar, as MLflow quotes received values in its messages. */
+export function pyJson(v: unknown): string {
+  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+  if (typeof v === 'number')
+    return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  return JSON.stringify(v) ?? 'null';
+}
+
+export const missingParameter = (name: string) =>
+  invalidParameter(
+    `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
+  );
+
+export const invalidValue = (name: string, value: unknown) =>
+  invalidParameter(
+    `Invalid value ${pyJson(value)} for parameter '${name}' supplied:  Hint: Value was of type '${PY_TYPE(value)}'. See the API docs for more information about request parameters.`,
+  );
+
+/**
+ * MLflow's `_get_request_message`: a GET with a query string reads the query; anything else reads the JSON body
+ * (a GET may carry one). A body needs `Content-Type: application/json`; malformed JSON reads as an empty message.
+ */
+export function readMessage(req: ApiRequest, listFields: ReadonlySet<string> = new Set()): Message {
+  if (req.method === 'GET' && [...req.query.keys()].length > 0) {
+    const message: Message = {};
+    for (const key of new Set(req.query.keys())) {
+      const values = req.query.getAll(key);
+      message[key] = listFields.has(key) ? values : values[0];
+    }
+    return message;
+  }
+  if (req.body.length === 0 && req.method === 'GET') return {};
+  if (req.contentType === undefined) throw invalidParameter('Bad Request. Content-Type header is missing.');
+  if (!/^application\/json\b/i.test(req.contentType)) {
+    throw invalidParameter("Bad Request. Content-Type must be one of ['application/json'].");
+  }
+  if (req.body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = parsePythonJson(req.body.toString('utf8'));
+  } catch {
+    return {};
+  }
+  // A JSON array (or scalar) breaks the handler: Werkzeug's 500 page (README "Serialisation" 2).
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HtmlError(500);
+  return parsed as Message;
+}
+
+/** Python's json module accepts the bare tokens NaN, Infinity and -Infinity (README "Serialisation" 5). */
+function parsePythonJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!/\b(NaN|-?Infinity)\b/.test(text)) throw error;
+    const marked = text.replace(/(?<=[:[,]\s*)(NaN|-?Infinity)(?=\s*[,}\]])/g, '"__authlab_nonfinite_$1"');
+    return JSON.parse(marked, (_k, v: unknown) =>
+      typeof v === 'string' && v.startsWith('__authlab_nonfinite_')
+        ? Number(v.slice('__authlab_nonfinite_'.length))
+        : v,
+    );
+  }
+}
+
+/** Typed access to one message field, with MLflow's exact messages. */
+export class Fields {
+  constructor(private readonly message: Message) {}
+
+  has(name: string): boolean {
+    const v = this.message[name];
+    return v !== undefined && v !== null;
+  }
+
+  raw(name: string): unknown {
+    return this.message[name];
+  }
+
+  /** A proto string field: a JSON number is a type error; missing or "" fails when required. */
+  string(name: string, required: true): string;
+  string(name: string, required?: false): string | undefined;
+  string(name: string, required = false): string | undefined {
+    const v = this.message[name];
+    if (v === undefined || v === null || v === '') {
+      if (required) throw missingParameter(name);
+      return v === '' ? '' : undefined;
+    }
+    if (typeof v !== 'string') throw invalidValue(name, v);
+    return v;
+  }
+
+  /** A proto int64 field; numeric strings are accepted as protobuf's JSON parser does. */
+  int(name: string, required = false): number | undefined {
+    const v = this.message[name];
+    if (v === undefined || v === null || v === '') {
+      if (required) throw missingParameter(name);
+      return undefined;
+    }
+    const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw invalidValue(name, v);
+    return n;
+  }
+
+  /** A proto double field: numbers, numeric strings and "NaN"/"Infinity"/"-Infinity". */
+  double(name: string, required = false): number | undefined {
+    const v = this.message[name];
+    if (v === undefined || v === null) {
+      if (required) throw missingParameter(name);
+      return undefined;
+    }
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string') {
+      const t = v.trim();
+      if (t === 'NaN' || t === 'Infinity' || t === '-Infinity' || (t !== '' && Number.isFinite(Number(t))))
+        return Number(t);
+    }
+    throw invalidValue(name, v);
+  }
+
+  /** A repeated string field. */
+  strings(name: string): string[] {
+    const v = this.message[name];
+    if (v === undefined || v === null) return [];
+    const list = Array.isArray(v) ? v : [v];
+    for (const item of list) if (typeof item !== 'string') throw invalidValue(name, v);
+    return list as string[];
+  }
+
+  /** A repeated message field (objects). */
+  objects(name: string): Message[] {
+    const v = this.message[name];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) throw invalidValue(name, v);
+    return v.map((item) => (typeof item === 'object' && item !== null ? (item as Message) : {}));
+  }
+}
