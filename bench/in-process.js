@@ -7,7 +7,7 @@ const STARTERS = {
   async ours() {
     const { startLab } = await import(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
     return async () => {
-      const lab = await startLab({ ports: { idp: 0 } });
+      const lab = await startLab({ ports: { idp: 0, mlflow: 0 } });
       return () => lab.dispose();
     };
   },

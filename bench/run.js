@@ -40,7 +40,7 @@ const TOKEN_REQUEST = {
 const SERVERS = {
   ours: {
     name: 'mlflow-authlab',
-    args: [path.join(ROOT, 'dist/cli/main.js'), 'up', '--idp-port', '0', '--json'],
+    args: [path.join(ROOT, 'dist/cli/main.js'), 'up', '--idp-port', '0', '--mlflow-port', '0', '--json'],
   },
   reference: { name: 'oauth2-mock-server', args: [path.join(BENCH, 'reference-server.js')] },
 };

@@ -1,8 +1,8 @@
 /** Every default of the lab, named in one place (aesthetics.md, rule 10). */
 export const DEFAULT_HOST = '127.0.0.1';
 
-/** DESIGN.md, "CLI": proxy 4180, IdP 5556 (Dex's port), kube 6443. */
-export const DEFAULT_PORTS = { proxy: 4180, idp: 5556, kube: 6443 } as const;
+/** DESIGN.md, "CLI": proxy 4180, IdP 5556 (Dex's port), kube 6443; MLflow on `mlflow server`'s 5000. */
+export const DEFAULT_PORTS = { proxy: 4180, idp: 5556, kube: 6443, mlflow: 5000 } as const;
 
 export const FLAVOURS = ['dex', 'keycloak'] as const;
 export type Flavour = (typeof FLAVOURS)[number];

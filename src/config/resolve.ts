@@ -53,7 +53,7 @@ export interface ResolvedLabConfig {
   clients: ResolvedClient[];
   workspaces: { default?: string; items: Array<{ name: string; description?: string }> };
   rbac: RbacManifest[];
-  ports: { idp: number; proxy: number; kube: number };
+  ports: { idp: number; proxy: number; kube: number; mlflow: number };
 }
 
 /** A document read from a file that the config points to (Dex config, RBAC manifests). */

@@ -223,6 +223,7 @@ export const labConfigSchema = z.strictObject({
       idp: port.default(DEFAULT_PORTS.idp),
       proxy: port.default(DEFAULT_PORTS.proxy),
       kube: port.default(DEFAULT_PORTS.kube),
+      mlflow: port.default(DEFAULT_PORTS.mlflow),
     })
     .default({ ...DEFAULT_PORTS }),
 });

@@ -5,13 +5,20 @@ import type { LabConfigInput } from '../config/schema.js';
 import { AuthlabError } from '../errors.js';
 import { createIdp, type StartedIdp } from '../idp/create-idp.js';
 import { noopLogger, type Logger } from '../log.js';
+import { createMlflowEmulator, type StartedEmulator } from '../mlflow/emulator/create-emulator.js';
 import { pickToken, requestToken, type TokenOptions, type TokenResponse } from './request-token.js';
+
+/** MLflow backends; the container and process kinds come with their issue, `none` runs no MLflow. */
+export const MLFLOW_BACKENDS = ['auto', 'emulator', 'none'] as const;
+export type MlflowBackendChoice = (typeof MLFLOW_BACKENDS)[number];
 
 export interface LabOptions {
   /** A lab.yaml path, a config object, or nothing for the default lab (fixtures/lab.yaml). */
   config?: string | LabConfigInput;
-  /** Ports; 0 = any free port. Default: the config's ports (IdP 5556). */
-  ports?: { idp?: number };
+  /** Ports; 0 = any free port. Default: the config's ports (IdP 5556, MLflow 5000). */
+  ports?: { idp?: number; mlflow?: number };
+  /** Which MLflow runs behind the lab; `auto` (default) picks the emulator today. */
+  mlflow?: { backend?: MlflowBackendChoice };
   host?: string;
   /** The lab's one clock; pass one to control time from a test (`lab.clock.advance('25h')`). */
   clock?: LabClock;
@@ -22,6 +29,15 @@ export interface LabOptions {
 export interface LabInfo {
   issuer: string;
   tokenEndpoint: string;
+  mlflow?: { backend: string; url: string };
+}
+
+export interface LabMlflow {
+  backend: 'emulator';
+  /** Why this backend was chosen, for the banner. */
+  reason: string;
+  url: string;
+  emulator: StartedEmulator;
 }
 
 export interface StartedLab {
@@ -32,31 +48,62 @@ export interface StartedLab {
   readonly config: ResolvedLabConfig;
   readonly clock: LabClock;
   readonly idp: StartedIdp;
+  /** The MLflow server behind the lab, unless `mlflow: { backend: 'none' }`. */
+  readonly mlflow: LabMlflow | undefined;
   /** The token the vendor guide uses: password grant → id_token; client_credentials → access_token. */
   token(options?: TokenOptions): Promise<string>;
   /** The whole token-endpoint response. */
   tokenResponse(options?: TokenOptions): Promise<TokenResponse>;
   /** Signs with a new key from now on; the old key stays in JWKS for the ID-token lifetime. */
   rotateKeys(): Promise<void>;
+  /** Clears MLflow's data (experiments, runs, models, artifacts) for the next test. */
+  reset(): void;
   info(): LabInfo;
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Starts a lab: today the identity provider; later parts join here in start order. */
+/** Starts a lab: the identity provider, then MLflow; disposed in reverse order. */
 export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
   const config =
     typeof options.config === 'string' || options.config === undefined
       ? await loadConfig(options.config === undefined ? {} : { file: options.config })
       : await resolveObject(options.config);
   const clock = options.clock ?? createClock();
+  const log = options.log ?? noopLogger;
   const idp = await createIdp({
     config,
     clock,
-    log: options.log ?? noopLogger,
+    log,
     ...(options.host && { host: options.host }),
     ...(options.ports?.idp !== undefined && { port: options.ports.idp }),
   });
+
+  let mlflow: LabMlflow | undefined;
+  const backend = options.mlflow?.backend ?? 'auto';
+  try {
+    if (backend !== 'none') {
+      const emulator = await createMlflowEmulator({
+        clock,
+        log,
+        port: options.ports?.mlflow ?? config.ports.mlflow,
+        workspaces: config.workspaces.items,
+        ...(options.host && { host: options.host }),
+      });
+      mlflow = {
+        backend: 'emulator',
+        reason:
+          backend === 'emulator'
+            ? 'asked for (--mlflow emulator)'
+            : 'auto: the container and process backends are not part of this release',
+        url: emulator.url.href.replace(/\/$/, ''),
+        emulator,
+      };
+    }
+  } catch (error) {
+    await idp.dispose();
+    throw error;
+  }
 
   let disposed = false;
   const live = () => {
@@ -68,7 +115,10 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
   let disposing: Promise<void> | undefined;
   const dispose = () => {
     disposed = true;
-    return (disposing ??= idp.dispose());
+    return (disposing ??= (async () => {
+      await mlflow?.emulator.dispose();
+      await idp.dispose();
+    })());
   };
   const tokenResponse = (o: TokenOptions = {}) => {
     live();
@@ -82,13 +132,19 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     config,
     clock,
     idp,
+    mlflow,
     tokenResponse,
     token: async (o = {}) => pickToken(await tokenResponse(o), o.grant),
     rotateKeys: () => {
       live();
       return idp.rotateKeys();
     },
-    info: () => ({ issuer: idp.issuer, tokenEndpoint: idp.tokenEndpoint }),
+    reset: () => mlflow?.emulator.reset(),
+    info: () => ({
+      issuer: idp.issuer,
+      tokenEndpoint: idp.tokenEndpoint,
+      ...(mlflow && { mlflow: { backend: mlflow.backend, url: mlflow.url } }),
+    }),
     dispose,
     [Symbol.asyncDispose]: dispose,
   };

@@ -7,6 +7,7 @@ import { AuthlabError } from '../errors.js';
 export interface LabState {
   issuer: string;
   tokenEndpoint: string;
+  mlflow?: { backend: string; url: string };
   stateFile: string;
   pid: number;
   /** The config file the lab was started with; `token` reads credentials from it. */

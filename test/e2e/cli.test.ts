@@ -20,12 +20,16 @@ async function sandbox() {
 
 /** Starts `up --json` and resolves with the JSON object it prints once ready. */
 async function up(box: Awaited<ReturnType<typeof sandbox>>, args: string[] = []) {
-  const child = execa(process.execPath, [BIN, 'up', '--idp-port', '0', '--json', ...args], {
-    cwd: box.dir,
-    env: box.env,
-    reject: false,
-    buffer: false,
-  });
+  const child = execa(
+    process.execPath,
+    [BIN, 'up', '--idp-port', '0', '--mlflow-port', '0', '--json', ...args],
+    {
+      cwd: box.dir,
+      env: box.env,
+      reject: false,
+      buffer: false,
+    },
+  );
   running.push(child);
   const info = await new Promise<Record<string, any>>((resolve, reject) => {
     let text = '';
@@ -49,7 +53,20 @@ describe('mlflow-authlab CLI (built), through execa', () => {
   test('up --json prints the lab object once ready; token prints a JWT that verifies against the JWKS', async () => {
     const box = await sandbox();
     const { info } = await up(box);
-    expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'stateFile', 'pid']);
+    expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'mlflow', 'stateFile', 'pid']);
+    expect(info.mlflow).toEqual({
+      backend: 'emulator',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+    });
+    // The emulator answers as a real MLflow server on its own port.
+    const health = await fetch(`${info.mlflow.url}/health`);
+    expect([health.status, await health.text()]).toEqual([200, 'OK']);
+    const created = await fetch(`${info.mlflow.url}/api/2.0/mlflow/experiments/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mlflow-workspace': 'team-a' },
+      body: JSON.stringify({ name: 'from-the-cli-test' }),
+    });
+    expect([created.status, await created.json()]).toEqual([200, { experiment_id: '1' }]);
     expect(info.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dex$/);
     expect(info.tokenEndpoint).toBe(`${info.issuer}/token`);
     expect(info.stateFile).toBe(path.join(box.env.AUTHLAB_HOME, 'lab.json'));
@@ -141,7 +158,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
   test('a second up in the same place names the running lab', async () => {
     const box = await sandbox();
     const { info } = await up(box);
-    const r = await box.cli(['up', '--idp-port', '0']);
+    const r = await box.cli(['up', '--idp-port', '0', '--mlflow-port', '0']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe(
       `error: a lab is already running here (pid ${info.pid}, issuer ${info.issuer}, state ${info.stateFile})\n` +
@@ -162,6 +179,12 @@ describe('mlflow-authlab CLI (built), through execa', () => {
         '  ports.idp (received 70000 (number)): must be an integer in 0..65535\n' +
         'hint: Fix the options listed above; fixtures/lab.yaml is a complete example.',
     );
+  });
+
+  test('up --mlflow none runs no MLflow', async () => {
+    const box = await sandbox();
+    const { info } = await up(box, ['--mlflow', 'none']);
+    expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'stateFile', 'pid']);
   });
 
   test('usage errors exit 2', async () => {

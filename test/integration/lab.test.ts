@@ -7,7 +7,7 @@ describe('startLab()', () => {
     let endpoint: string;
     let escaped: Awaited<ReturnType<typeof startLab>> | undefined;
     {
-      await using lab = await startLab({ ports: { idp: 0 } });
+      await using lab = await startLab({ ports: { idp: 0, mlflow: 0 } });
       endpoint = lab.tokenEndpoint;
       escaped = lab;
       expect((await fetch(lab.discoveryUrl)).status).toBe(200);
@@ -82,5 +82,43 @@ describe('startLab()', () => {
       groups: ['mlflow-admins'],
     });
     expect(claimsOf(body.access_token)).toMatchObject({ aud: 'account', azp: 'mlflow-cli', typ: 'Bearer' });
+  });
+});
+
+describe("the lab's MLflow (emulator backend)", () => {
+  test("serves on its own port with the lab's workspaces; reset() empties it; dispose() closes it", async () => {
+    const lab = await startLab({ ports: { idp: 0, mlflow: 0 } });
+    expect(lab.mlflow).toMatchObject({
+      backend: 'emulator',
+      reason: 'auto: the container and process backends are not part of this release',
+    });
+    expect(lab.info().mlflow).toEqual({ backend: 'emulator', url: lab.mlflow!.url });
+    const api = (path: string, init?: RequestInit) => fetch(`${lab.mlflow!.url}${path}`, init);
+    expect(await (await api('/api/3.0/mlflow/workspaces')).json()).toEqual({
+      workspaces: [
+        { name: 'default', description: 'Default workspace for legacy resources' },
+        { name: 'team-a', description: 'Team A' },
+        { name: 'team-b', description: 'Team B' },
+      ],
+    });
+    const create = () =>
+      api('/api/2.0/mlflow/experiments/create', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mlflow-workspace': 'team-b' },
+        body: JSON.stringify({ name: 'exp' }),
+      });
+    expect((await create()).status).toBe(200);
+    expect((await create()).status).toBe(400); // already exists
+    lab.reset();
+    expect((await create()).status).toBe(200);
+    const url = lab.mlflow!.url;
+    await lab.dispose();
+    await expect(fetch(`${url}/health`)).rejects.toThrow('fetch failed');
+  });
+
+  test('mlflow: { backend: "none" } starts no MLflow', async () => {
+    await using lab = await startLab({ ports: { idp: 0 }, mlflow: { backend: 'none' } });
+    expect(lab.mlflow).toBeUndefined();
+    expect(lab.info()).toEqual({ issuer: lab.issuer, tokenEndpoint: lab.tokenEndpoint });
   });
 });

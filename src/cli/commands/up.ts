@@ -2,13 +2,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_CONFIG_FILE } from '../../config/defaults.js';
-import { startLab, type StartedLab } from '../../lab/start-lab.js';
+import { MLFLOW_BACKENDS, startLab, type MlflowBackendChoice, type StartedLab } from '../../lab/start-lab.js';
 import { removeLabState, stateFilePath, writeLabState, type LabState } from '../../lab/state-file.js';
 import { out, stderrLogger } from '../output.js';
 
 interface UpArgs {
   config?: string;
   'idp-port'?: number;
+  mlflow: MlflowBackendChoice;
+  'mlflow-port'?: number;
   json: boolean;
   verbose: boolean;
 }
@@ -25,6 +27,15 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .option('idp-port', {
         type: 'number',
         describe: 'port of the identity provider; 0 = any free port (default 5556)',
+      })
+      .option('mlflow', {
+        choices: MLFLOW_BACKENDS,
+        default: 'auto' as const,
+        describe: 'the MLflow behind the lab: auto (today: the emulator), emulator, none',
+      })
+      .option('mlflow-port', {
+        type: 'number',
+        describe: "port of MLflow's own server; 0 = any free port (default 5000)",
       })
       .option('json', {
         type: 'boolean',
@@ -43,7 +54,11 @@ export const upCommand: CommandModule<object, UpArgs> = {
     const lab = await startLab({
       config: configFile,
       log: stderrLogger(argv.verbose),
-      ...(argv['idp-port'] !== undefined && { ports: { idp: argv['idp-port'] } }),
+      mlflow: { backend: argv.mlflow },
+      ports: {
+        ...(argv['idp-port'] !== undefined && { idp: argv['idp-port'] }),
+        ...(argv['mlflow-port'] !== undefined && { mlflow: argv['mlflow-port'] }),
+      },
     });
     const state: LabState = {
       ...lab.info(),
@@ -98,6 +113,7 @@ function banner(lab: StartedLab, state: LabState): string {
   discovery        ${lab.discoveryUrl}
   token endpoint   ${lab.tokenEndpoint}
   JWKS             ${lab.jwksUri}
+  MLflow           ${lab.mlflow ? `${lab.mlflow.url}  (${lab.mlflow.backend}: ${lab.mlflow.reason})` : '(none)'}
   state file       ${state.stateFile}
 
   users (login with the e-mail):

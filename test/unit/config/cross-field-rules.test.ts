@@ -156,7 +156,7 @@ describe('ports', () => {
 
   test('several servers may ask for port 0 (any free port)', async () => {
     const lab = await resolveObject({ ...validLab(), ports: { idp: 0, proxy: 0, kube: 0 } });
-    expect(lab.ports).toStrictEqual({ idp: 0, proxy: 0, kube: 0 });
+    expect(lab.ports).toStrictEqual({ idp: 0, proxy: 0, kube: 0, mlflow: 5000 });
   });
 });
 

@@ -148,7 +148,7 @@ describe('loadConfig() without --config: the default lab (fixtures/lab.yaml)', (
   });
 
   test('listens on the ports of DESIGN.md', () => {
-    expect(lab.ports).toStrictEqual({ proxy: 4180, idp: 5556, kube: 6443 });
+    expect(lab.ports).toStrictEqual({ proxy: 4180, idp: 5556, kube: 6443, mlflow: 5000 });
   });
 
   test('loads the RBAC manifests of fixtures/rbac/default-lab.yaml: 3 ClusterRoles, 2 RoleBindings, 1 ClusterRoleBinding', () => {
@@ -200,7 +200,7 @@ describe('resolveObject()', () => {
       clients: [],
       workspaces: { default: 'default', items: [{ name: 'default' }] },
       rbac: [],
-      ports: { proxy: 4180, idp: 5556, kube: 6443 },
+      ports: { proxy: 4180, idp: 5556, kube: 6443, mlflow: 5000 },
     });
   });
 

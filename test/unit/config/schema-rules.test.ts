@@ -114,7 +114,7 @@ describe('ports', () => {
 
   test('0 (any free port) and 65535 are ports', async () => {
     const lab = await resolveObject({ ...validLab(), ports: { idp: 0, proxy: 65535, kube: 6443 } });
-    expect(lab.ports).toStrictEqual({ idp: 0, proxy: 65535, kube: 6443 });
+    expect(lab.ports).toStrictEqual({ idp: 0, proxy: 65535, kube: 6443, mlflow: 5000 });
   });
 });
 
