@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MlflowError, invalidParameter } from './errors.js';
+import { parsePythonJson, pyJson, pyTypeName } from './python-values.js';
 
 /**
  * The request/response layer of the emulator, shaped after MLflow's Flask handlers
@@ -80,29 +81,6 @@ export function stringifyJson(value: unknown): string {
   });
 }
 
-const PY_TYPE = (v: unknown): string =>
-  v === null
-    ? 'NoneType'
-    : Array.isArray(v)
-      ? 'list'
-      : typeof v === 'string'
-        ? 'str'
-        : typeof v === 'boolean'
-          ? 'bool'
-          : typeof v === 'number'
-            ? Number.isInteger(v)
-              ? 'int'
-              : 'float'
-            : 'dict';
-
-/** Python's json.dumps of a scalar, as MLflow quotes received values in its messages. */
-export function pyJson(v: unknown): string {
-  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
-  if (typeof v === 'number')
-    return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-  return JSON.stringify(v) ?? 'null';
-}
-
 export const missingParameter = (name: string) =>
   invalidParameter(
     `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
@@ -110,12 +88,46 @@ export const missingParameter = (name: string) =>
 
 export const invalidValue = (name: string, value: unknown) =>
   invalidParameter(
-    `Invalid value ${pyJson(value)} for parameter '${name}' supplied:  Hint: Value was of type '${PY_TYPE(value)}'. See the API docs for more information about request parameters.`,
+    `Invalid value ${pyJson(value)} for parameter '${name}' supplied:  Hint: Value was of type '${pyTypeName(value)}'. See the API docs for more information about request parameters.`,
   );
 
 /**
- * MLflow's `_get_request_message`: a GET with a query string reads the query; anything else reads the JSON body
- * (a GET may carry one). A body needs `Content-Type: application/json`; malformed JSON reads as an empty message.
+ * MLflow's `_get_request_json`: POST and PUT need `Content-Type: application/json` (README "Validation quirks"
+ * 10; other methods are not checked), then the body is read as JSON whatever its type. `null` where Flask's
+ * silent `get_json` gives None: an empty body or malformed JSON.
+ */
+export function readRequestJson(req: ApiRequest): unknown {
+  if (req.method === 'POST' || req.method === 'PUT') {
+    if (req.contentType === undefined) throw invalidParameter('Bad Request. Content-Type header is missing.');
+    if (req.contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
+      throw invalidParameter("Bad Request. Content-Type must be one of ['application/json'].");
+    }
+  }
+  try {
+    return parsePythonJson(new TextDecoder('utf-8', { fatal: true }).decode(req.body));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `_get_normalized_request_json`: None reads as `{}` (malformed JSON is an empty message, README "Validation
+ * quirks" 11), and a JSON string is decoded once more, as MLflow does for old clients that double-encoded
+ * their bodies. Returns what Python's json module returns: usually a dict.
+ */
+export function readJsonBody(req: ApiRequest): unknown {
+  const parsed = readRequestJson(req);
+  if (typeof parsed !== 'string') return parsed ?? {};
+  try {
+    return parsePythonJson(parsed) ?? {};
+  } catch {
+    throw new HtmlError(500);
+  }
+}
+
+/**
+ * The body as one message object (the older reader, kept for handlers that use {@link Fields}): a GET with a
+ * query string reads the query; anything else reads the JSON body (a GET may carry one).
  */
 export function readMessage(req: ApiRequest, listFields: ReadonlySet<string> = new Set()): Message {
   if (req.method === 'GET' && [...req.query.keys()].length > 0) {
@@ -126,36 +138,10 @@ export function readMessage(req: ApiRequest, listFields: ReadonlySet<string> = n
     }
     return message;
   }
-  if (req.body.length === 0 && req.method === 'GET') return {};
-  if (req.contentType === undefined) throw invalidParameter('Bad Request. Content-Type header is missing.');
-  if (!/^application\/json\b/i.test(req.contentType)) {
-    throw invalidParameter("Bad Request. Content-Type must be one of ['application/json'].");
-  }
-  if (req.body.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = parsePythonJson(req.body.toString('utf8'));
-  } catch {
-    return {};
-  }
+  const parsed = readJsonBody(req);
   // A JSON array (or scalar) breaks the handler: Werkzeug's 500 page (README "Serialisation" 2).
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HtmlError(500);
   return parsed as Message;
-}
-
-/** Python's json module accepts the bare tokens NaN, Infinity and -Infinity (README "Serialisation" 5). */
-function parsePythonJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    if (!/\b(NaN|-?Infinity)\b/.test(text)) throw error;
-    const marked = text.replace(/(?<=[:[,]\s*)(NaN|-?Infinity)(?=\s*[,}\]])/g, '"__authlab_nonfinite_$1"');
-    return JSON.parse(marked, (_k, v: unknown) =>
-      typeof v === 'string' && v.startsWith('__authlab_nonfinite_')
-        ? Number(v.slice('__authlab_nonfinite_'.length))
-        : v,
-    );
-  }
 }
 
 /** Typed access to one message field, with MLflow's exact messages. */

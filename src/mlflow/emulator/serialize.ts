@@ -1,3 +1,6 @@
+import { invalidParameter } from './errors.js';
+import { HtmlError } from './http.js';
+import { pyRepr } from './search/python.js';
 import type { Experiment, Metric, Run } from './tracking-store.js';
 
 /**
@@ -52,4 +55,68 @@ export function runJson(r: Run, { outputs = true } = {}): Record<string, unknown
 /** MLflow's page token: base64 of `{"offset": N}` written by Python's json.dumps. */
 export function pageToken(offset: number): string {
   return Buffer.from(`{"offset": ${offset}}`).toString('base64');
+}
+
+/**
+ * `SearchUtils.parse_start_offset_from_page_token`, with its messages. Note that the token for offset 0 is
+ * refused: Python reads `{"offset": 0}` as "no offset".
+ */
+export function decodeOffset(token: string | undefined): number {
+  if (!token) return 0;
+  const decoded = pyB64decode(token);
+  if (decoded === undefined) throw invalidParameter('Invalid page token, could not base64-decode');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(decoded));
+  } catch {
+    throw invalidParameter(`Invalid page token, decoded value=${pyBytesRepr(decoded)}`);
+  }
+  // `parsed_token.get(...)` on anything but a dict is an AttributeError: Werkzeug's 500 page.
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HtmlError(500);
+  const offset = (parsed as Record<string, unknown>).offset;
+  if (!offset) throw invalidParameter(`Invalid page token, parsed value=${pyDictRepr(parsed)}`);
+  if (typeof offset === 'number') return Math.trunc(offset);
+  if (typeof offset === 'boolean') return 1;
+  if (typeof offset === 'string' && /^\s*[+-]?\d+\s*$/.test(offset)) return Number(offset);
+  if (typeof offset === 'string') throw invalidParameter(`Invalid page token, not stringable ${offset}`);
+  throw new HtmlError(500);
+}
+
+/** Python's lenient `base64.b64decode`: characters outside the alphabet are dropped; padding must be right. */
+function pyB64decode(token: string): Buffer | undefined {
+  const data = token.replace(/[^A-Za-z0-9+/=]/g, '');
+  const body = data.replace(/=.*$/s, '');
+  const padding = data.length - body.length;
+  const rest = body.length % 4;
+  if (rest === 1 || (rest === 2 && padding < 2) || (rest === 3 && padding < 1)) return undefined;
+  return Buffer.from(body, 'base64');
+}
+
+function pyBytesRepr(bytes: Buffer): string {
+  const text = bytes.toString('latin1');
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    if (c === '\\' || c === quote) out += `\\${c}`;
+    else if (c === '\n') out += '\\n';
+    else if (c === '\r') out += '\\r';
+    else if (c === '\t') out += '\\t';
+    else if (code < 0x20 || code >= 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += c;
+  }
+  return `b${quote}${out}${quote}`;
+}
+
+/** Python's repr() of a parsed JSON value. */
+function pyDictRepr(value: unknown): string {
+  if (typeof value === 'string') return pyRepr(value);
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return `[${value.map(pyDictRepr).join(', ')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).map(
+    ([k, v]) => `${pyRepr(k)}: ${pyDictRepr(v)}`,
+  );
+  return `{${entries.join(', ')}}`;
 }

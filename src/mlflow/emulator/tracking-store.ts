@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { LabClock } from '../../clock.js';
 import { MlflowError, invalidParameter } from './errors.js';
+import { pyInt } from './python-values.js';
+import { RUN_NAME_TAG } from './run-data.js';
+import { generateRunName } from './run-names.js';
 
 export interface Workspace {
   name: string;
   description?: string;
+  defaultArtifactRoot?: string;
 }
 
 export interface Experiment {
@@ -18,6 +22,7 @@ export interface Experiment {
   tags: Map<string, string>;
 }
 
+/** One metric row. `value` is NaN for a NaN metric and never ±Infinity (stored as ±max double). */
 export interface Metric {
   key: string;
   value: number;
@@ -42,13 +47,21 @@ export interface Run {
   history: Map<string, Metric[]>;
 }
 
+/** Which lifecycle stages a lookup accepts (MLflow's ViewType). */
+export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+
 export const DEFAULT_WORKSPACE = 'default';
 export const DEFAULT_WORKSPACE_DESCRIPTION = 'Default workspace for legacy resources';
+const DEFAULT_EXPERIMENT_ID = '0';
+
+const inView = (stage: 'active' | 'deleted', view: ViewType) =>
+  view === 'ALL' || (view === 'ACTIVE_ONLY' ? stage === 'active' : stage === 'deleted');
 
 /**
- * The emulator's tracking state: workspaces, experiments and runs, scoped per workspace as MLflow's SQL store
- * with `--enable-workspaces` scopes them. Experiment ids are global and sequential; the default workspace owns
- * the built-in `Default` experiment "0".
+ * The emulator's tracking state: workspaces, experiments and runs, with the semantics of MLflow's SQL store
+ * (`WorkspaceAwareSqlAlchemyStore`) under `--enable-workspaces`. Experiment ids are global and sequential, but
+ * an experiment or run of another workspace does not exist here (README "Workspaces" 15). The default
+ * workspace owns the built-in `Default` experiment "0".
  */
 export class TrackingStore {
   readonly workspaces = new Map<string, Workspace>();
@@ -86,13 +99,12 @@ export class TrackingStore {
     tags: Array<[string, string]>,
     artifactLocation?: string,
   ): Experiment {
-    for (const e of this.experiments.values()) {
-      if (e.workspace === workspace && e.name === name) {
-        throw new MlflowError(
-          'RESOURCE_ALREADY_EXISTS',
-          `Experiment(name=${name}) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: experiments.workspace, experiments.name`,
-        );
-      }
+    if (this.experimentByName(workspace, name)) {
+      // The UNIQUE (workspace, name) index fails; deleted experiments keep their name.
+      throw new MlflowError(
+        'RESOURCE_ALREADY_EXISTS',
+        `Experiment(name=${name}) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: experiments.workspace, experiments.name`,
+      );
     }
     const id = String(this.#nextExperimentId++);
     const now = this.now();
@@ -110,14 +122,16 @@ export class TrackingStore {
     return experiment;
   }
 
-  /** An experiment of this workspace; one of another workspace does not exist here. */
-  getExperiment(workspace: string, id: string): Experiment {
-    if (!/^\d+$/.test(id)) {
-      throw invalidParameter(`Invalid experiment ID '${id}'. Experiment ID must be a valid integer.`);
+  /** `_get_experiment`: "" means the Default experiment; one of another workspace does not exist here. */
+  getExperiment(workspace: string, id: string, view: ViewType = 'ALL'): Experiment {
+    const requested = id || DEFAULT_EXPERIMENT_ID;
+    const n = pyInt(requested);
+    if (n === undefined) {
+      throw invalidParameter(`Invalid experiment ID '${requested}'. Experiment ID must be a valid integer.`);
     }
-    const e = this.experiments.get(String(Number(id)));
-    if (!e || e.workspace !== workspace) {
-      throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No Experiment with id=${id} exists`);
+    const e = this.experiments.get(String(n));
+    if (!e || e.workspace !== workspace || !inView(e.lifecycleStage, view)) {
+      throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No Experiment with id=${requested} exists`);
     }
     return e;
   }
@@ -131,27 +145,84 @@ export class TrackingStore {
     return [...this.experiments.values()].filter((e) => e.workspace === workspace);
   }
 
-  touch(e: Experiment): void {
+  /** Deleting an experiment deletes all its runs; restoring it restores all of them. */
+  setExperimentStage(workspace: string, id: string, stage: 'active' | 'deleted'): void {
+    const e = this.getExperiment(workspace, id, stage === 'deleted' ? 'ACTIVE_ONLY' : 'DELETED_ONLY');
+    e.lifecycleStage = stage;
     e.lastUpdateTime = this.now();
+    for (const run of this.runsOf(new Set([e.id]))) run.lifecycleStage = stage;
+  }
+
+  renameExperiment(workspace: string, id: string, newName: string): void {
+    const e = this.getExperiment(workspace, id);
+    if (e.lifecycleStage !== 'active') {
+      throw new MlflowError('INVALID_STATE', 'Cannot rename a non-active experiment.');
+    }
+    const clash = this.experimentByName(workspace, newName);
+    if (clash && clash !== e) {
+      // The UPDATE fails on the unique index; the session maps SQLAlchemy errors to BAD_REQUEST.
+      throw new MlflowError(
+        'BAD_REQUEST',
+        '(sqlite3.IntegrityError) UNIQUE constraint failed: experiments.workspace, experiments.name',
+      );
+    }
+    e.name = newName;
+    e.lastUpdateTime = this.now();
+  }
+
+  /** An experiment that may take changes (`_check_experiment_is_active`). */
+  activeExperiment(workspace: string, id: string): Experiment {
+    const e = this.getExperiment(workspace, id);
+    if (e.lifecycleStage !== 'active') {
+      throw invalidParameter(
+        `The experiment ${e.id} must be in the 'active' state. Current state is ${e.lifecycleStage}.`,
+      );
+    }
+    return e;
   }
 
   // --- runs ------------------------------------------------------------------------------------------------
 
+  /** `create_run`: the name comes from `run_name`, else the `mlflow.runName` tag, else a generated one. */
   createRun(
-    experiment: Experiment,
-    fields: { name: string; userId: string; startTime: number; tags: Array<[string, string]> },
+    workspace: string,
+    fields: {
+      experimentId: string;
+      userId: string;
+      startTime: number;
+      runName: string;
+      tags: Array<[string, string]>;
+    },
   ): Run {
+    const experiment = this.activeExperiment(workspace, fields.experimentId);
+    const tagName = fields.tags.find(([k]) => k === RUN_NAME_TAG)?.[1];
+    if (fields.runName && tagName && fields.runName !== tagName) {
+      throw invalidParameter(
+        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${fields.runName}', mlflow.runName='${tagName}').`,
+      );
+    }
+    if (fields.experimentId === '') {
+      // The Default experiment was found, but the row is inserted with experiment_id '' and its foreign key
+      // fails (README "Validation quirks" 11).
+      throw new MlflowError(
+        'BAD_REQUEST',
+        '(raised as a result of Query-invoked autoflush; consider using a session.no_autoflush block if this flush is occurring prematurely)\n(sqlite3.IntegrityError) FOREIGN KEY constraint failed',
+      );
+    }
+    const name = fields.runName || tagName || generateRunName();
+    const tags = new Map(fields.tags);
+    if (!tagName) tags.set(RUN_NAME_TAG, name);
     const id = randomUUID().replaceAll('-', '');
     const run: Run = {
       id,
       experimentId: experiment.id,
-      name: fields.name,
+      name,
       userId: fields.userId,
       status: 'RUNNING',
       startTime: fields.startTime,
       artifactUri: `${experiment.artifactLocation}/${id}/artifacts`,
       lifecycleStage: 'active',
-      tags: new Map(fields.tags),
+      tags,
       params: new Map(),
       latest: new Map(),
       history: new Map(),
@@ -169,26 +240,28 @@ export class TrackingStore {
     return run;
   }
 
+  /** A run that may take changes (`_check_run_is_active`). */
+  activeRun(workspace: string, id: string): Run {
+    const run = this.getRun(workspace, id);
+    if (run.lifecycleStage !== 'active') {
+      throw invalidParameter(
+        `The run ${run.id} must be in the 'active' state. Current state is ${run.lifecycleStage}.`,
+      );
+    }
+    return run;
+  }
+
   runsOf(experimentIds: ReadonlySet<string>): Run[] {
     const out: Run[] = [];
     for (const run of this.runs.values()) if (experimentIds.has(run.experimentId)) out.push(run);
     return out;
   }
 
-  logMetric(run: Run, metric: Metric): void {
-    let history = run.history.get(metric.key);
-    if (!history) run.history.set(metric.key, (history = []));
-    history.push(metric);
-    // MLflow keeps the metric with the greatest (step, timestamp, value) as the latest one.
-    const current = run.latest.get(metric.key);
-    if (!current || compareMetric(metric, current) >= 0) run.latest.set(metric.key, metric);
+  /** Deletes a workspace's experiments and their runs (`DELETE …?mode=CASCADE`). */
+  dropWorkspaceData(workspace: string): void {
+    for (const e of this.experimentsIn(workspace)) {
+      for (const run of this.runsOf(new Set([e.id]))) this.runs.delete(run.id);
+      this.experiments.delete(e.id);
+    }
   }
-}
-
-function compareMetric(a: Metric, b: Metric): number {
-  return (
-    a.step - b.step ||
-    a.timestamp - b.timestamp ||
-    (Number.isNaN(a.value) ? -1 : Number.isNaN(b.value) ? 1 : a.value - b.value)
-  );
 }

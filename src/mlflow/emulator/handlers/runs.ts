@@ -1,236 +1,273 @@
-import { MlflowError, invalidParameter } from '../errors.js';
-import { Fields, HtmlError, invalidValue, readMessage, type ApiRequest, type ApiResponse } from '../http.js';
-import { generateRunName } from '../run-names.js';
-import { metricJson, pageToken, runInfoJson, runJson } from '../serialize.js';
-import type { Metric, Run, TrackingStore } from '../tracking-store.js';
+import { HtmlError, readRequestJson, type ApiRequest, type ApiResponse } from '../http.js';
+import {
+  assert,
+  invalidValueError,
+  pb,
+  requestMessage,
+  type Check,
+  type Parsed,
+} from '../request-message.js';
+import { deleteTag, logMetrics, logParam, logParams, metricHistory, renameRun, setTag } from '../run-data.js';
+import { decodeOffset, metricJson, pageToken, runInfoJson, runJson } from '../serialize.js';
+import type { Metric, TrackingStore } from '../tracking-store.js';
+import {
+  validateBatchLimits,
+  validateMetric,
+  validateParam,
+  validateParamKeysUnique,
+  validateTag,
+} from '../validation.js';
 
-// Limits of the real server (golden README "Limits" 6).
-const MAX_KEY = 250;
-const MAX_PARAM_VALUE = 6000;
-const MAX_TAG_VALUE = 8000;
-const MAX_BATCH = { metrics: 1000, params: 100, tags: 100 } as const;
-const RUN_STATUSES = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
+/** Kept here for the registry search, which pages with the same tokens. */
+export { decodeOffset };
+
+// The request messages of service.proto and the schemas of mlflow/server/handlers.py, field for field.
+const RUN_STATUS = { RUNNING: 1, SCHEDULED: 2, FINISHED: 3, FAILED: 4, KILLED: 5 };
+const KEY_VALUE = pb.messageOf({ key: pb.string, value: pb.string });
+const METRIC = pb.messageOf({
+  key: pb.string,
+  value: pb.double,
+  timestamp: pb.int64,
+  step: pb.int64,
+  dataset_name: pb.string,
+  dataset_digest: pb.string,
+  model_id: pb.string,
+  run_id: pb.string,
+});
+const RUN_REF = { run_id: pb.string, run_uuid: pb.string };
+const RUN_ID_SCHEMA = { run_id: [assert.required, assert.string] };
+
+const CREATE = {
+  experiment_id: pb.string,
+  user_id: pb.string,
+  start_time: pb.int64,
+  tags: pb.repeated(KEY_VALUE),
+  run_name: pb.string,
+};
+const UPDATE = { ...RUN_REF, status: pb.enumOf(RUN_STATUS), end_time: pb.int64, run_name: pb.string };
+const LOG_METRIC = {
+  ...RUN_REF,
+  key: pb.string,
+  value: pb.double,
+  timestamp: pb.int64,
+  step: pb.int64,
+  model_id: pb.string,
+  dataset_name: pb.string,
+  dataset_digest: pb.string,
+};
+const LOG_PARAM = { ...RUN_REF, key: pb.string, value: pb.string };
+const SET_TAG = { ...RUN_REF, key: pb.string, value: pb.string };
+const DELETE_TAG = { run_id: pb.string, key: pb.string };
+const LOG_BATCH = {
+  run_id: pb.string,
+  metrics: pb.repeated(METRIC),
+  params: pb.repeated(KEY_VALUE),
+  tags: pb.repeated(KEY_VALUE),
+};
+const LOG_INPUTS = {
+  run_id: pb.string,
+  datasets: pb.repeated(pb.messageOf({})),
+  models: pb.repeated(pb.messageOf({})),
+};
+const GET_HISTORY = { ...RUN_REF, metric_key: pb.string, page_token: pb.string, max_results: pb.int64 };
+
+/** `run_id or run_uuid`: the Python client sends both (README "Serialisation" 3). */
+const runIdOf = (m: Parsed) => m.string('run_id') || m.string('run_uuid');
+
+/** `_log_batch`'s presence checks of each item, with a JSON path in the message. */
+const fieldsPresent = (list: string, fields: readonly string[]): Check =>
+  assert.that((items) => {
+    // Python iterates whatever came (a TypeError on null) and calls `.get` on each item.
+    if (!Array.isArray(items)) throw new HtmlError(500);
+    for (const [i, item] of items.entries()) {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new HtmlError(500);
+      for (const field of fields) {
+        const v = (item as Record<string, unknown>)[field];
+        if (v === undefined || v === null || v === '') {
+          return `Missing value for required parameter '${list}[${i}].${field}'.`;
+        }
+      }
+    }
+    return true;
+  });
 
 export function runHandlers(store: TrackingStore) {
-  const fields = (req: ApiRequest) => new Fields(readMessage(req));
-  const runId = (f: Fields) => f.string('run_id') || f.string('run_uuid') || f.string('run_id', true);
-
-  function activeRun(req: ApiRequest, id: string): Run {
-    const run = store.getRun(req.workspace, id);
-    if (run.lifecycleStage !== 'active') {
-      throw invalidParameter(
-        `The run ${run.id} must be in the 'active' state. Current state is ${run.lifecycleStage}.`,
-      );
-    }
-    return run;
-  }
-
-  function checkKey(key: string, what: string): void {
-    if (key.length > MAX_KEY)
-      throw invalidParameter(`'${what}' exceeds the maximum length of ${MAX_KEY} characters`);
-  }
-
-  function logParam(run: Run, key: string, value: string): void {
-    checkKey(key, 'Param key');
-    // Values past the limit are truncated silently, as the real server does.
-    const stored = value.slice(0, MAX_PARAM_VALUE);
-    const existing = run.params.get(key);
-    if (existing !== undefined && existing !== stored) {
-      throw invalidParameter(
-        `Changing param values is not allowed. Param with key='${key}' was already logged with value='${existing}' for run ID='${run.id}'. Attempted logging new value '${stored}'.`,
-      );
-    }
-    run.params.set(key, stored);
-  }
-
-  function setTag(run: Run, key: string, value: string): void {
-    checkKey(key, 'Tag key');
-    const stored = value.slice(0, MAX_TAG_VALUE);
-    run.tags.set(key, stored);
-    if (key === 'mlflow.runName') run.name = stored;
-  }
-
-  function metricFrom(f: Fields): Metric {
-    const key = f.string('key', true);
-    checkKey(key, 'Metric key');
-    const value = f.double('value', true)!;
-    const timestamp = f.int('timestamp', true)!;
-    return { key, value, timestamp, step: f.int('step') ?? 0 };
-  }
-
   return {
     create(req: ApiRequest): ApiResponse {
-      const f = fields(req);
-      const experimentId = f.string('experiment_id');
-      if (experimentId === undefined || experimentId === '') {
-        // Without an experiment the SQL insert fails on its foreign key (README "Validation quirks" 11).
-        throw new MlflowError(
-          'BAD_REQUEST',
-          '(raised as a result of Query-invoked autoflush; consider using a session.no_autoflush block if this flush is occurring prematurely)\n(sqlite3.IntegrityError) FOREIGN KEY constraint failed',
-        );
-      }
-      const experiment = store.getExperiment(req.workspace, experimentId);
-      if (experiment.lifecycleStage !== 'active') {
-        throw invalidParameter(
-          `The experiment ${experiment.id} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`,
-        );
-      }
-      const tags: Array<[string, string]> = f
-        .objects('tags')
-        .map((t) => [String(t.key ?? ''), String(t.value ?? '')]);
-      const tagName = tags.find(([k]) => k === 'mlflow.runName')?.[1];
-      const name = f.string('run_name') || tagName || generateRunName();
-      if (!tagName) tags.push(['mlflow.runName', name]);
-      const run = store.createRun(experiment, {
-        name,
-        userId: f.string('user_id') ?? '',
-        startTime: f.int('start_time') ?? store.now(),
-        tags,
+      const m = requestMessage(req, CREATE, {
+        experiment_id: [assert.string],
+        start_time: [assert.intlike],
+        run_name: [assert.string],
       });
+      const run = store.createRun(req.workspace, {
+        experimentId: m.string('experiment_id'),
+        userId: m.string('user_id'),
+        // Without start_time the run starts at 0: the INSERT of the BAD_REQUEST in README "Validation quirks"
+        // 11 shows it. The Python client always sends one.
+        startTime: m.int('start_time'),
+        runName: m.string('run_name'),
+        tags: m.messages('tags').map((t) => [t.string('key'), t.string('value')]),
+      });
+      // runs/create answers without `outputs` (README "Serialisation" 1).
       return { json: { run: runJson(run, { outputs: false }) } };
     },
 
     get(req: ApiRequest): ApiResponse {
-      const run = store.getRun(req.workspace, runId(fields(req)));
-      return { json: { run: runJson(run) } };
+      const m = requestMessage(req, RUN_REF, RUN_ID_SCHEMA);
+      return { json: { run: runJson(store.getRun(req.workspace, runIdOf(m))) } };
     },
 
+    /** An unknown status is no status: 200 and unchanged (README "Validation quirks" 8). */
     update(req: ApiRequest): ApiResponse {
-      const f = fields(req);
-      const run = activeRun(req, runId(f));
-      const status = f.string('status');
-      // An unknown status is ignored, not refused (README "Validation quirks" 8).
-      if (status && RUN_STATUSES.has(status)) run.status = status;
-      const end = f.int('end_time');
-      if (end !== undefined) run.endTime = end;
-      const name = f.string('run_name');
-      if (name) {
-        run.name = name;
-        run.tags.set('mlflow.runName', name);
-      }
+      const m = requestMessage(req, UPDATE, {
+        run_id: [assert.required, assert.string],
+        end_time: [assert.intlike],
+        status: [assert.string],
+        run_name: [assert.string],
+      });
+      const run = store.activeRun(req.workspace, runIdOf(m));
+      const status = m.enumName('status');
+      if (status !== undefined) run.status = status;
+      if (m.has('end_time')) run.endTime = m.int('end_time');
+      renameRun(run, m.string('run_name'));
       return { json: { run_info: runInfoJson(run) } };
     },
 
+    /** No state check either way; `run_uuid` alone is not read. */
     delete(req: ApiRequest): ApiResponse {
-      const run = store.getRun(req.workspace, runId(fields(req)));
-      run.lifecycleStage = 'deleted';
+      const m = requestMessage(req, { run_id: pb.string }, RUN_ID_SCHEMA);
+      store.getRun(req.workspace, m.string('run_id')).lifecycleStage = 'deleted';
       return { json: {} };
     },
 
     restore(req: ApiRequest): ApiResponse {
-      const run = store.getRun(req.workspace, runId(fields(req)));
-      run.lifecycleStage = 'active';
+      const m = requestMessage(req, { run_id: pb.string }, RUN_ID_SCHEMA);
+      store.getRun(req.workspace, m.string('run_id')).lifecycleStage = 'active';
       return { json: {} };
     },
 
+    /** Values over 6000 characters are cut silently (README "Limits" 6). */
     logParameter(req: ApiRequest): ApiResponse {
-      const f = fields(req);
-      const run = activeRun(req, runId(f));
-      const key = f.string('key', true);
-      const value = f.raw('value');
-      if (value !== undefined && value !== null && typeof value !== 'string')
-        throw invalidValue('value', value);
-      logParam(run, key, (value as string | undefined) ?? '');
+      const m = requestMessage(req, LOG_PARAM, {
+        run_id: [assert.required, assert.string],
+        key: [assert.required, assert.string],
+        value: [assert.string],
+      });
+      const param = validateParam(m.string('key'), m.string('value'));
+      logParam(store.activeRun(req.workspace, runIdOf(m)), param.key, param.value);
       return { json: {} };
     },
 
+    /** A bare NaN stops the protobuf parse: value and timestamp stay 0 (README "Serialisation" 5). */
     logMetric(req: ApiRequest): ApiResponse {
-      const f = fields(req);
-      const run = activeRun(req, runId(f));
-      store.logMetric(run, metricFrom(f));
+      const m = requestMessage(req, LOG_METRIC, {
+        run_id: [assert.required, assert.string],
+        key: [assert.required, assert.string],
+        value: [assert.required, assert.floatlike],
+        timestamp: [assert.intlike, assert.required],
+        step: [assert.intlike],
+        model_id: [assert.string],
+        dataset_name: [assert.string],
+        dataset_digest: [assert.string],
+      });
+      const metric = metricOf(m);
+      validateMetric(metric);
+      logMetrics(store.activeRun(req.workspace, runIdOf(m)), [metric]);
       return { json: {} };
     },
 
     setTag(req: ApiRequest): ApiResponse {
-      const f = fields(req);
-      const run = activeRun(req, runId(f));
-      setTag(run, f.string('key', true), f.string('value') ?? '');
+      const m = requestMessage(req, SET_TAG, {
+        run_id: [assert.required, assert.string],
+        key: [assert.required, assert.string],
+        value: [assert.string],
+      });
+      const tag = validateTag(m.string('key'), m.string('value'));
+      setTag(store.activeRun(req.workspace, runIdOf(m)), tag.key, tag.value);
       return { json: {} };
     },
 
     deleteTag(req: ApiRequest): ApiResponse {
-      const f = fields(req);
-      const run = activeRun(req, runId(f));
-      const key = f.string('key', true);
-      if (!run.tags.delete(key)) {
-        throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${run.id}`);
-      }
+      const m = requestMessage(req, DELETE_TAG, {
+        run_id: [assert.required, assert.string],
+        key: [assert.required, assert.string],
+      });
+      deleteTag(store.activeRun(req.workspace, m.string('run_id')), m.string('key'));
       return { json: {} };
     },
 
+    /**
+     * The store validates everything, then the limits and duplicate keys, and only then looks the run up
+     * (sqlalchemy_store.log_batch).
+     */
     logBatch(req: ApiRequest): ApiResponse {
-      const message = readMessage(req);
-      // Malformed JSON on log-batch breaks the handler: Werkzeug's 500 page (README "Validation quirks" 11).
-      if (Object.keys(message).length === 0 && req.body.length > 0) throw new HtmlError(500);
-      const f = new Fields(message);
-      const metrics = f.objects('metrics');
-      const params = f.objects('params');
-      const tags = f.objects('tags');
-      for (const [what, list] of [
-        ['metrics', metrics],
-        ['params', params],
-        ['tags', tags],
-      ] as const) {
-        if (list.length > MAX_BATCH[what]) {
-          throw invalidParameter(
-            `A batch logging request can contain at most ${MAX_BATCH[what]} ${what}. Got ${list.length} ${what}. Please split up ${what} across multiple requests and try again.`,
-          );
-        }
-      }
-      const run = activeRun(req, runId(f));
-      const keys = params.map((p) => String(p.key ?? ''));
-      const dupes = [...new Set(keys.filter((k, i) => keys.indexOf(k) !== i))];
-      if (dupes.length > 0) {
-        throw invalidParameter(
-          `Duplicate parameter keys have been submitted: [${dupes.map((k) => `'${k}'`).join(', ')}]. Please ensure the request contains only one param value per param key.`,
-        );
-      }
-      const parsedMetrics = metrics.map((m) => metricFrom(new Fields(m)));
-      for (const p of params) logParam(run, String(p.key ?? ''), String(p.value ?? ''));
-      for (const m of parsedMetrics) store.logMetric(run, m);
-      for (const t of tags) setTag(run, String(t.key ?? ''), String(t.value ?? ''));
+      // `len(_get_request_json())`: malformed JSON (None) breaks the handler (README "Validation quirks" 11).
+      const raw = readRequestJson(req);
+      if (raw === null || typeof raw === 'number' || typeof raw === 'boolean') throw new HtmlError(500);
+      const m = requestMessage(req, LOG_BATCH, {
+        run_id: [assert.string, assert.required],
+        metrics: [assert.array, fieldsPresent('metrics', ['key', 'value', 'timestamp'])],
+        params: [assert.array, fieldsPresent('params', ['key'])],
+        tags: [assert.array, fieldsPresent('tags', ['key'])],
+      });
+      const runId = m.string('run_id');
+      if (!/^[a-zA-Z0-9][\w-]{0,255}$/.test(runId)) throw invalidValueError('run_id', runId);
+      const metrics = m.messages('metrics').map(metricOf);
+      metrics.forEach((metric, i) => validateMetric(metric, `metrics[${i}]`));
+      const params = m
+        .messages('params')
+        .map((p, i) => validateParam(p.string('key'), p.string('value'), `params[${i}]`));
+      const tags = m
+        .messages('tags')
+        .map((t, i) => validateTag(t.string('key'), t.string('value'), `tags[${i}]`));
+      validateBatchLimits(metrics.length, params.length, tags.length);
+      validateParamKeysUnique(params.map((p) => p.key));
+      const run = store.activeRun(req.workspace, runId);
+      logParams(run, params);
+      logMetrics(run, metrics);
+      for (const t of tags) setTag(run, t.key, t.value);
       return { json: {} };
     },
 
     logInputs(req: ApiRequest): ApiResponse {
-      activeRun(req, runId(fields(req)));
+      const m = requestMessage(req, LOG_INPUTS, {
+        run_id: [assert.required, assert.string],
+        datasets: [assert.array],
+        models: [assert.array],
+      });
+      store.activeRun(req.workspace, m.string('run_id'));
       return { json: {} };
     },
 
+    /**
+     * Without `max_results` (0) the page is empty, with a token for the same offset while metrics remain
+     * (README "Validation quirks" 7).
+     */
     metricHistory(req: ApiRequest): ApiResponse {
-      const f = fields(req);
-      const run = store.getRun(req.workspace, runId(f));
-      const key = f.string('metric_key', true);
-      const history = run.history.get(key) ?? [];
-      // Without max_results the real server returns no metrics and a token for offset 0 (README 7).
-      const max = f.int('max_results') ?? 0;
-      const offset = decodeOffset(f.string('page_token'));
-      const page = history.slice(offset, offset + max);
-      const next = offset + max < history.length || max === 0 ? pageToken(offset + max) : undefined;
+      const m = requestMessage(req, GET_HISTORY, {
+        run_id: [assert.string, assert.required],
+        metric_key: [assert.string, assert.required],
+        page_token: [assert.string],
+      });
+      const run = store.getRun(req.workspace, runIdOf(m));
+      const history = metricHistory(run, m.string('metric_key'));
+      const offset = Math.max(0, decodeOffset(m.string('page_token') || undefined));
+      const max = m.int('max_results');
+      const rest = history.slice(offset);
+      const page = rest.slice(0, max);
       return {
         json: {
           ...(page.length > 0 && { metrics: page.map(metricJson) }),
-          ...(next !== undefined && { next_page_token: next }),
+          ...(rest.length > max && { next_page_token: pageToken(offset + max) }),
         },
       };
     },
   };
 }
 
-export function decodeOffset(token: string | undefined): number {
-  if (!token) return 0;
-  let parsed: unknown;
-  try {
-    const text = Buffer.from(token, 'base64').toString('utf8');
-    if (Buffer.from(text).toString('base64').replace(/=+$/, '') !== token.replace(/=+$/, ''))
-      throw new Error('not base64');
-    parsed = JSON.parse(text);
-  } catch {
-    throw invalidParameter('Invalid page token, could not base64-decode');
-  }
-  const offset = (parsed as { offset?: unknown })?.offset;
-  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
-    throw invalidParameter('Invalid page token, could not base64-decode');
-  }
-  return offset;
-}
+const metricOf = (m: Parsed): Metric => ({
+  key: m.string('key'),
+  value: m.double('value'),
+  timestamp: m.int('timestamp'),
+  step: m.int('step'),
+});

@@ -1,5 +1,6 @@
 import { MlflowError, invalidParameter } from '../errors.js';
-import { Fields, readMessage, type ApiRequest, type ApiResponse } from '../http.js';
+import type { ApiRequest, ApiResponse } from '../http.js';
+import { assert, pb, requestMessage } from '../request-message.js';
 import { DEFAULT_WORKSPACE, type TrackingStore, type Workspace } from '../tracking-store.js';
 
 /** MLflow's workspace-name rule and its message (golden README, "Workspaces" 15). */
@@ -16,14 +17,21 @@ export function checkWorkspaceName(name: string): void {
 export const workspaceNotFound = (name: string) =>
   new MlflowError('RESOURCE_DOES_NOT_EXIST', `Workspace '${name}' not found`);
 
+/** Unset fields are omitted; a description set to "" is still set. */
 const workspaceJson = (w: Workspace) => ({
   name: w.name,
-  ...(w.description && { description: w.description }),
+  ...(w.description !== undefined && { description: w.description }),
+  ...(w.defaultArtifactRoot !== undefined && { default_artifact_root: w.defaultArtifactRoot }),
 });
+
+const FIELDS = { description: pb.string, default_artifact_root: pb.string };
+const DELETION_MODES = ['RESTRICT', 'CASCADE'];
 
 /** The workspaces API of MLflow 3.10+ (`/api/3.0/mlflow/workspaces`), README "Workspaces" 17. */
 export function workspaceHandlers(store: TrackingStore) {
-  const get = (name: string) => {
+  /** Every route but list validates the name in the path; `default` always passes. */
+  const named = (name: string) => {
+    if (name !== DEFAULT_WORKSPACE) checkWorkspaceName(name);
     const w = store.workspaces.get(name);
     if (!w) throw workspaceNotFound(name);
     return w;
@@ -32,9 +40,22 @@ export function workspaceHandlers(store: TrackingStore) {
     list(): ApiResponse {
       return { json: { workspaces: [...store.workspaces.values()].map(workspaceJson) } };
     },
+
+    /** 201 on success. */
     create(req: ApiRequest): ApiResponse {
-      const f = new Fields(readMessage(req));
-      const name = f.string('name', true);
+      const m = requestMessage(
+        req,
+        { name: pb.string, ...FIELDS },
+        {
+          name: [assert.required, assert.string],
+          description: [assert.string],
+          default_artifact_root: [assert.string],
+        },
+      );
+      const name = m.string('name');
+      if (name === DEFAULT_WORKSPACE) {
+        throw invalidParameter(`The '${DEFAULT_WORKSPACE}' workspace is reserved and cannot be created`);
+      }
       checkWorkspaceName(name);
       if (store.workspaces.has(name)) {
         throw new MlflowError(
@@ -42,39 +63,57 @@ export function workspaceHandlers(store: TrackingStore) {
           `Workspace '${name}' already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: workspaces.name`,
         );
       }
-      const w: Workspace = {
-        name,
-        ...(f.string('description') && { description: f.string('description')! }),
-      };
+      const w: Workspace = { name };
+      if (m.has('description')) w.description = m.string('description');
+      if (m.has('default_artifact_root')) w.defaultArtifactRoot = m.string('default_artifact_root').trim();
       store.workspaces.set(name, w);
       return { status: 201, json: { workspace: workspaceJson(w) } };
     },
+
     get(req: ApiRequest): ApiResponse {
-      return { json: { workspace: workspaceJson(get(req.tail)) } };
+      return { json: { workspace: workspaceJson(named(req.tail)) } };
     },
+
     update(req: ApiRequest): ApiResponse {
-      const w = get(req.tail);
-      const description = new Fields(readMessage(req)).string('description');
-      if (description !== undefined) w.description = description;
+      if (req.tail !== DEFAULT_WORKSPACE) checkWorkspaceName(req.tail);
+      const m = requestMessage(req, FIELDS, {
+        description: [assert.string],
+        default_artifact_root: [assert.string],
+      });
+      if (!m.has('description') && !m.has('default_artifact_root')) {
+        throw invalidParameter('Workspace update must have at least one key');
+      }
+      const w = named(req.tail);
+      if (m.has('description')) w.description = m.string('description');
+      if (m.has('default_artifact_root')) w.defaultArtifactRoot = m.string('default_artifact_root').trim();
       return { json: { workspace: workspaceJson(w) } };
     },
+
+    /**
+     * 204 with an empty body. RESTRICT (the default) refuses a workspace that still holds experiments with a
+     * 500 INVALID_STATE; `?mode=CASCADE` deletes them.
+     */
     delete(req: ApiRequest): ApiResponse {
       const name = req.tail;
       if (name === DEFAULT_WORKSPACE) {
-        throw invalidParameter("The 'default' workspace is reserved and cannot be deleted");
+        throw invalidParameter(`The '${DEFAULT_WORKSPACE}' workspace is reserved and cannot be deleted`);
       }
-      get(name);
+      checkWorkspaceName(name);
+      const mode = req.query.get('mode') ?? 'RESTRICT';
+      if (!DELETION_MODES.includes(mode)) {
+        throw invalidParameter(
+          `Invalid deletion mode '${mode}'. Must be one of: ${DELETION_MODES.join(', ')}`,
+        );
+      }
+      named(name);
       const experiments = store.experimentsIn(name);
-      if (experiments.length > 0 && req.query.get('mode') !== 'CASCADE') {
+      if (experiments.length > 0 && mode === 'RESTRICT') {
         throw new MlflowError(
           'INVALID_STATE',
           `Cannot delete workspace '${name}': table 'experiments' still contains ${experiments.length} resource(s). Remove or reassign them before deleting the workspace.`,
         );
       }
-      for (const e of experiments) {
-        for (const run of store.runsOf(new Set([e.id]))) store.runs.delete(run.id);
-        store.experiments.delete(e.id);
-      }
+      store.dropWorkspaceData(name);
       store.workspaces.delete(name);
       return { status: 204, text: '' };
     },

@@ -1,0 +1,102 @@
+/**
+ * The bits of Python that show through MLflow's REST layer: how its json module reads and writes values, how
+ * int() and float() read strings, and type names in error hints.
+ */
+
+/**
+ * Python's json module: also the bare tokens NaN, Infinity and -Infinity; numbers past the double range read
+ * as ±inf, as JSON.parse already does (golden README "Serialisation" 5).
+ */
+export function parsePythonJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!/NaN|Infinity/.test(text)) throw error;
+    // Mark the bare tokens outside strings, then parse again.
+    const marked = text.replace(/"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g, (match, token?: string) =>
+      token ? `"${NONFINITE}${token}"` : match,
+    );
+    return JSON.parse(marked, (_k, v: unknown) =>
+      typeof v === 'string' && v.startsWith(NONFINITE) ? Number(v.slice(NONFINITE.length)) : v,
+    );
+  }
+}
+
+const NONFINITE = '@authlab-nonfinite:';
+
+/**
+ * `json.dumps(value, sort_keys=True, separators=(",", ":"))`, as MLflow quotes received values in its
+ * messages: non-ASCII escaped, keys sorted, floats as Python writes them.
+ */
+export function pyJson(v: unknown): string {
+  if (typeof v === 'number') return pyFloatJson(v);
+  if (typeof v === 'string') {
+    return JSON.stringify(v).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  }
+  if (Array.isArray(v)) return `[${v.map(pyJson).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const entries = Object.keys(v)
+      .sort()
+      .map((k) => `${pyJson(k)}:${pyJson((v as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** json.dumps of a number: an integral value as an int (JS cannot tell 8.0 from 8), else as repr() writes it. */
+function pyFloatJson(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+  return Number.isInteger(v) && Math.abs(v) < 1e16 ? String(v) : pyFloatRepr(v);
+}
+
+/** repr() (and str()) of a float: exponent form from 1e16 and below 1e-4, with a two-digit exponent. */
+export function pyFloatRepr(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
+    const [mantissa = '', exponent = '0'] = v.toExponential().split('e');
+    const exp = Number(exponent);
+    return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return Number.isInteger(v) ? `${v}.0` : String(v);
+}
+
+/** `type(value).__name__` of a parsed JSON value. A JS number cannot tell 8.0 from 8: integral reads as int. */
+export const pyTypeName = (v: unknown): string =>
+  v === null || v === undefined
+    ? 'NoneType'
+    : Array.isArray(v)
+      ? 'list'
+      : typeof v === 'string'
+        ? 'str'
+        : typeof v === 'boolean'
+          ? 'bool'
+          : typeof v === 'number'
+            ? Number.isInteger(v)
+              ? 'int'
+              : 'float'
+            : 'dict';
+
+const DIGITS = String.raw`\d(?:_?\d)*`;
+/** What int() accepts in a str. */
+export const PY_INT = new RegExp(String.raw`^\s*[+-]?${DIGITS}\s*$`);
+const PY_DECIMAL = new RegExp(
+  String.raw`^[+-]?(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:[eE][+-]?${DIGITS})?$`,
+);
+
+/** int() of a str, `undefined` where it raises ValueError. */
+export const pyInt = (text: string): number | undefined =>
+  PY_INT.test(text) ? Number(text.trim().replaceAll('_', '')) : undefined;
+
+/** float() of a str, `undefined` where it raises ValueError. */
+export function pyFloat(text: string): number | undefined {
+  const t = text.trim();
+  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+  if (/^[+-]?nan$/i.test(t)) return NaN;
+  return PY_DECIMAL.test(t) ? Number(t.replaceAll('_', '')) : undefined;
+}
