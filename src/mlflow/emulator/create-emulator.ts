@@ -10,6 +10,7 @@ import { childLogger, noopLogger, type Logger } from '../../log.js';
 import { artifactRoutes } from './handlers/artifacts.js';
 import { experimentHandlers } from './handlers/experiments.js';
 import { registryRoutes } from './handlers/registry.js';
+import { searchHandlers } from './handlers/search.js';
 import { runHandlers } from './handlers/runs.js';
 import { checkWorkspaceName, workspaceHandlers, workspaceNotFound } from './handlers/workspaces.js';
 import { sendError, send, type ApiRequest } from './http.js';
@@ -142,6 +143,7 @@ function buildRouter(store: TrackingStore, options: { artifactRoot: string }): R
   const experiments = experimentHandlers(store);
   const runs = runHandlers(store);
   const workspaces = workspaceHandlers(store);
+  const search = searchHandlers(store);
   const m = '/2.0/mlflow';
   const router = new Router();
   registryRoutes(router, store);
@@ -162,6 +164,9 @@ function buildRouter(store: TrackingStore, options: { artifactRoot: string }): R
       .api('POST', `${m}/experiments/restore`, experiments.restore)
       .api('POST', `${m}/experiments/set-experiment-tag`, experiments.setTag)
       .api('POST', `${m}/experiments/delete-experiment-tag`, experiments.deleteTag)
+      .api('POST', `${m}/experiments/search`, search.experiments)
+      .api('GET', `${m}/experiments/search`, search.experiments)
+      .api('POST', `${m}/runs/search`, search.runs)
       // Runs
       .api('POST', `${m}/runs/create`, runs.create)
       .api('GET', `${m}/runs/get`, runs.get)

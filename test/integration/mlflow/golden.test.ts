@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createClock } from '../../../src/clock.js';
 import { createMlflowEmulator, type StartedEmulator } from '../../../src/mlflow/emulator/create-emulator.js';
 import { allowed } from './golden/allow-list.js';
 import { compareExchange } from './golden/compare.js';
@@ -23,7 +24,16 @@ describe.skipIf(!present)('golden MLflow 3.11 corpus', () => {
   >();
 
   beforeAll(async () => {
-    emulator = await createMlflowEmulator({ port: 0 });
+    // The capture ran at human speed, so every server timestamp differs; the replay is faster, so the clock
+    // ticks a millisecond per reading to keep default orderings (creation_time DESC) as they were.
+    const base = createClock();
+    let ticks = 0;
+    const clock = {
+      ...base,
+      now: () => base.now() + ++ticks,
+      nowSeconds: () => Math.floor((base.now() + ticks) / 1000),
+    };
+    emulator = await createMlflowEmulator({ port: 0, clock });
     replay = new Replay(emulator.url);
   });
 
