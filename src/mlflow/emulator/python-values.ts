@@ -100,3 +100,39 @@ export function pyFloat(text: string): number | undefined {
   if (/^[+-]?nan$/i.test(t)) return NaN;
   return PY_DECIMAL.test(t) ? Number(t.replaceAll('_', '')) : undefined;
 }
+
+// Characters Python's str.isprintable() rejects, which repr() escapes (the space is printable).
+const NON_PRINTABLE = /[\p{C}\p{Zl}\p{Zp}]|(?! )\p{Zs}/u;
+
+/** Python's repr() of a str: single quotes unless the text has a ' and no ". */
+export function pyRepr(value: string): string {
+  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+  let out = '';
+  for (const char of value) {
+    if (char === '\\') out += '\\\\';
+    else if (char === quote) out += `\\${quote}`;
+    else if (char === '\n') out += '\\n';
+    else if (char === '\r') out += '\\r';
+    else if (char === '\t') out += '\\t';
+    else if (NON_PRINTABLE.test(char)) {
+      const code = char.codePointAt(0) ?? 0;
+      if (code < 0x100) out += `\\x${code.toString(16).padStart(2, '0')}`;
+      else if (code < 0x10000) out += `\\u${code.toString(16).padStart(4, '0')}`;
+      else out += `\\U${code.toString(16).padStart(8, '0')}`;
+    } else out += char;
+  }
+  return `${quote}${out}${quote}`;
+}
+
+/** `posixpath.normpath`: collapses `//`, `.` and `..` lexically; `''` is `'.'`. */
+export function normpath(p: string): string {
+  if (p === '') return '.';
+  const slashes = p.startsWith('//') && !p.startsWith('///') ? '//' : p.startsWith('/') ? '/' : '';
+  const parts: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part !== '..' || (!slashes && parts.length === 0) || parts.at(-1) === '..') parts.push(part);
+    else if (parts.length > 0) parts.pop();
+  }
+  return slashes + parts.join('/') || '.';
+}

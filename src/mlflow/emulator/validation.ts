@@ -2,6 +2,7 @@ import { invalidParameter } from './errors.js';
 import { invalidValueError } from './request-message.js';
 import { pyFloatRepr } from './python-values.js';
 import { pyRepr } from './search/python.js';
+import { normpath } from './python-values.js';
 
 /**
  * The tracking store's own checks (mlflow/utils/validation.py), run after the handler's schema checks. `path`
@@ -17,19 +18,6 @@ const MAX_EXPERIMENT_NAME_LENGTH = 500;
 const MAX_BATCH = { metrics: 1000, params: 100, tags: 100, total: 1000 } as const;
 
 const jsonPath = (path: string, field: string) => (path ? `${path}.${field}` : field);
-
-/** `posixpath.normpath`. */
-export function normpath(p: string): string {
-  if (p === '') return '.';
-  const initial = p.startsWith('//') && !p.startsWith('///') ? 2 : p.startsWith('/') ? 1 : 0;
-  const out: string[] = [];
-  for (const comp of p.split('/')) {
-    if (comp === '' || comp === '.') continue;
-    if (comp !== '..' || (initial === 0 && out.length === 0) || out.at(-1) === '..') out.push(comp);
-    else if (out.length > 0) out.pop();
-  }
-  return '/'.repeat(initial) + out.join('/') || '.';
-}
 
 const pathNotUnique = (name: string) => {
   const norm = normpath(name);

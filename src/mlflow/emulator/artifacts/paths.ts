@@ -2,6 +2,8 @@ import { invalidParameter } from '../errors.js';
 import { HtmlError } from '../http.js';
 import { DEFAULT_WORKSPACE } from '../tracking-store.js';
 
+export { normpath, pyRepr } from '../python-values.js';
+
 /**
  * MLflow's artifact path rules (mlflow/utils/uri.py `validate_path_is_safe`, mlflow/server/handlers.py
  * `_get_workspace_scoped_repo_path_if_enabled`) and the Python `posixpath` functions they rely on, so that
@@ -102,19 +104,6 @@ const isWindowsAbsolute = (p: string) => /^[A-Za-z]:[\\/]/.test(p) || /^[\\/]{2}
 
 // --- posixpath -------------------------------------------------------------------------------------------------
 
-/** `posixpath.normpath`: collapses `//`, `.` and `..` lexically; `''` is `'.'`. */
-export function normpath(p: string): string {
-  if (p === '') return '.';
-  const slashes = p.startsWith('//') && !p.startsWith('///') ? '//' : p.startsWith('/') ? '/' : '';
-  const parts: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part !== '..' || (!slashes && parts.length === 0) || parts.at(-1) === '..') parts.push(part);
-    else if (parts.length > 0) parts.pop();
-  }
-  return slashes + parts.join('/') || '.';
-}
-
 /** `posixpath.join(a, b)`. */
 export const joinPath = (a: string, b: string) =>
   b.startsWith('/') ? b : a === '' || a.endsWith('/') ? a + b : `${a}/${b}`;
@@ -136,18 +125,4 @@ export function splitExt(p: string): [string, string] {
   if (dot > nameStart && p.slice(nameStart, dot).replaceAll('.', '') !== '')
     return [p.slice(0, dot), p.slice(dot)];
   return [p, ''];
-}
-
-/** Python's `repr()` of a string, as MLflow's messages quote values with `!r`. */
-export function pyRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  const body = s
-    .replaceAll('\\', '\\\\')
-    .replaceAll(quote, `\\${quote}`)
-    .replace(/\n/g, '\\n')
-    .replace(/\r/g, '\\r')
-    .replace(/\t/g, '\\t')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return quote + body + quote;
 }

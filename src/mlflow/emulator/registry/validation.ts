@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { MlflowError, invalidParameter } from '../errors.js';
 import { pyRepr } from '../search/python.js';
+import { normpath } from '../python-values.js';
 
 /** The checks of `mlflow/utils/validation.py` and the registry handlers, with their exact messages. */
 
@@ -17,19 +18,6 @@ const pyJsonString = (value: string) =>
 
 const invalidValue = (name: string, value: string, message: string) =>
   invalidParameter(`Invalid value ${pyJsonString(value)} for parameter '${name}' supplied: ${message}`);
-
-/** `posixpath.normpath`. */
-function normpath(p: string): string {
-  if (p === '') return '.';
-  const initial = p.startsWith('//') && !p.startsWith('///') ? '//' : p.startsWith('/') ? '/' : '';
-  const parts: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part !== '..' || (!initial && parts.length === 0) || parts.at(-1) === '..') parts.push(part);
-    else if (parts.length > 0) parts.pop();
-  }
-  return initial + parts.join('/') || '.';
-}
 
 /** `_validate_tag_name`: tag keys are the names of params and metrics. */
 export function validateTagKey(key: string): void {
