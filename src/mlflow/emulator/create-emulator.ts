@@ -1,3 +1,4 @@
+import { readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { registryRoutes } from './handlers/registry.js';
 import { searchHandlers } from './handlers/search.js';
 import { runHandlers } from './handlers/runs.js';
 import { checkWorkspaceName, workspaceHandlers, workspaceNotFound } from './handlers/workspaces.js';
-import { sendError, send, type ApiRequest } from './http.js';
+import { HtmlError, sendError, send, type ApiRequest } from './http.js';
 import { Router } from './router.js';
 import { DEFAULT_WORKSPACE, TrackingStore } from './tracking-store.js';
 
@@ -26,6 +27,10 @@ export interface EmulatorOptions {
   port?: number;
   clock?: LabClock;
   log?: Logger;
+  /** Largest request body in bytes; default 512 MiB. */
+  maxBodyBytes?: number;
+  /** Run ids (32 hex characters); random by default. The golden replay passes the recorded ones. */
+  newRunId?: () => string;
   /** Where proxied artifacts are stored; default: a fresh temporary directory, removed on dispose. */
   artifactRoot?: string;
   /** Workspaces to create at start (the lab's), besides `default`. */
@@ -42,7 +47,8 @@ export interface StartedEmulator {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const MAX_BODY = 512 * 1024 * 1024;
+/** Largest request body accepted (artifact uploads included); larger ones get Werkzeug's 413 page. */
+export const DEFAULT_MAX_BODY_BYTES = 512 * 1024 * 1024;
 
 /**
  * An in-process MLflow tracking server that answers like a real MLflow 3.11 server with `--enable-workspaces`
@@ -51,7 +57,8 @@ const MAX_BODY = 512 * 1024 * 1024;
 export async function createMlflowEmulator(options: EmulatorOptions = {}): Promise<StartedEmulator> {
   const clock = options.clock ?? createClock();
   const log = childLogger(options.log ?? noopLogger, 'mlflow');
-  const store = new TrackingStore(clock);
+  const store = new TrackingStore(clock, options.newRunId);
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const seed = () => {
     for (const w of options.workspaces ?? []) {
       if (!store.workspaces.has(w.name))
@@ -68,9 +75,16 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
+      if (size <= maxBody) chunks.push(c);
+      else if (!res.headersSent) {
+        // Answer at once and drop the connection rather than buffer or store a cut-off body.
+        res.setHeader('Connection', 'close');
+        sendError(res, new HtmlError(413));
+        req.destroy();
+      }
     });
     req.on('end', () => {
+      if (res.headersSent) return;
       void handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
         log.error(`internal error: ${(error as Error)?.stack ?? String(error)}`);
         if (!res.headersSent) sendError(res, error);
@@ -80,16 +94,19 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
   server.keepAliveTimeout = 65_000;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://emulator');
+    // The path as sent: WHATWG URL parsing would resolve `..` and `%2e%2e` before MLflow's own path checks.
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const pathname = q === -1 ? raw : raw.slice(0, q);
     const method = req.method ?? 'GET';
     try {
-      const workspace = resolveWorkspace(req, url.pathname, store);
-      const { handler, tail } = router.resolve(method, url.pathname);
+      const workspace = resolveWorkspace(req, pathname, store);
+      const { handler, tail } = router.resolve(method, pathname);
       const apiRequest: ApiRequest = {
         method,
-        path: url.pathname,
+        path: pathname,
         tail,
-        query: url.searchParams,
+        query: new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)),
         body,
         contentType: req.headers['content-type'],
         workspace,
@@ -118,6 +135,9 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
     store,
     reset: () => {
       store.reset();
+      // Artifacts go with the runs that owned them.
+      for (const entry of readdirSync(artifactRoot))
+        rmSync(path.join(artifactRoot, entry), { recursive: true, force: true });
       seed();
     },
     dispose,

@@ -29,13 +29,15 @@ export interface ApiResponse {
   text?: string;
   body?: Buffer;
   contentType?: string;
+  /** Extra response headers (e.g. `Content-Disposition` on artifact downloads). */
+  headers?: Record<string, string>;
 }
 
 export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
 /** Thrown when the real server answers with a Werkzeug HTML page instead of JSON. */
 export class HtmlError extends Error {
-  constructor(readonly status: 404 | 405 | 500) {
+  constructor(readonly status: 404 | 405 | 413 | 500) {
     super(`HTTP ${status}`);
   }
 }
@@ -43,6 +45,7 @@ export class HtmlError extends Error {
 const WERKZEUG: Record<number, string> = {
   404: '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n',
   405: '<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n',
+  413: '<!doctype html>\n<html lang=en>\n<title>413 Request Entity Too Large</title>\n<h1>Request Entity Too Large</h1>\n<p>The data value transmitted exceeds the capacity limit.</p>\n',
   500: '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n',
 };
 
@@ -59,7 +62,11 @@ export function send(res: ServerResponse, out: ApiResponse): void {
     payload = out.body ?? Buffer.alloc(0);
     type ??= 'text/html; charset=utf-8';
   }
-  res.writeHead(out.status ?? 200, { 'Content-Type': type, 'Content-Length': payload.length });
+  res.writeHead(out.status ?? 200, {
+    ...out.headers,
+    'Content-Type': type,
+    'Content-Length': payload.length,
+  });
   res.end(payload);
 }
 

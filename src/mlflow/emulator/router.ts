@@ -1,3 +1,4 @@
+import { unquote } from './artifacts/paths.js';
 import { HtmlError, type ApiRequest, type ApiResponse, type Handler } from './http.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -49,7 +50,7 @@ export class Router {
     if (exact) return this.#pick(exact, method, '');
     for (const [prefix, route] of this.#prefixes) {
       if (pathname.startsWith(`${prefix}/`) && pathname.length > prefix.length + 1) {
-        return this.#pick(route, method, decodeURIComponent(pathname.slice(prefix.length + 1)));
+        return this.#pick(route, method, unquote(pathname.slice(prefix.length + 1)));
       }
     }
     throw new HtmlError(404);

@@ -70,8 +70,11 @@ export class TrackingStore {
   #nextExperimentId = 0;
   readonly #clock: LabClock;
 
-  constructor(clock: LabClock) {
+  readonly #newRunId: () => string;
+
+  constructor(clock: LabClock, newRunId: () => string = () => randomUUID().replaceAll('-', '')) {
     this.#clock = clock;
+    this.#newRunId = newRunId;
     this.reset();
   }
 
@@ -212,7 +215,7 @@ export class TrackingStore {
     const name = fields.runName || tagName || generateRunName();
     const tags = new Map(fields.tags);
     if (!tagName) tags.set(RUN_NAME_TAG, name);
-    const id = randomUUID().replaceAll('-', '');
+    const id = this.#newRunId();
     const run: Run = {
       id,
       experimentId: experiment.id,

@@ -33,7 +33,11 @@ describe.skipIf(!present)('golden MLflow 3.11 corpus', () => {
       now: () => base.now() + ++ticks,
       nowSeconds: () => Math.floor((base.now() + ticks) / 1000),
     };
-    emulator = await createMlflowEmulator({ port: 0, clock });
+    // Runs with equal start times are ordered by run id, so the replay mints the recorded ids in order.
+    const recordedRunIds = FLOWS.flatMap((flow) => loadExchanges(flow))
+      .filter((ex) => ex.path.endsWith('/runs/create') && ex.status === 200)
+      .map((ex) => (ex.response_body as { run: { info: { run_id: string } } }).run.info.run_id);
+    emulator = await createMlflowEmulator({ port: 0, clock, newRunId: () => recordedRunIds.shift()! });
     replay = new Replay(emulator.url);
   });
 

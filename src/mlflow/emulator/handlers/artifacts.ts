@@ -40,7 +40,15 @@ export function artifactRoutes(
     })
     .apiPrefix('GET', a, async (req) => {
       const artifactPath = scoped(req, req.tail);
-      return { body: await repo.read(artifactPath), contentType: guessMimeType(artifactPath) };
+      return {
+        body: await repo.read(artifactPath),
+        contentType: guessMimeType(artifactPath),
+        // Flask's send_file(as_attachment=True), and MLflow's nosniff on artifact downloads.
+        headers: {
+          'Content-Disposition': `attachment; filename=${baseName(artifactPath)}`,
+          'X-Content-Type-Options': 'nosniff',
+        },
+      };
     })
     .apiPrefix('PUT', a, async (req) => {
       const [dir, name] = splitPath(scoped(req, req.tail));

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -5,7 +6,10 @@ import path from 'node:path';
  * The golden corpus of real MLflow 3.11 traffic (golden/mlflow-3.11/README.md). It lives outside the repository;
  * `AUTHLAB_GOLDEN_DIR` points elsewhere.
  */
-export const GOLDEN_DIR = process.env.AUTHLAB_GOLDEN_DIR ?? '/work/shared/golden/mlflow-3.11';
+/** `../shared/golden/mlflow-3.11` beside the repository, as on the development machines and in CI. */
+export const GOLDEN_DIR =
+  process.env.AUTHLAB_GOLDEN_DIR ??
+  fileURLToPath(new URL('../../../../../shared/golden/mlflow-3.11', import.meta.url));
 
 /** README "Where it came from", "Order": one fresh server, the files in this order, so ids run on across them. */
 export const FLOWS = [

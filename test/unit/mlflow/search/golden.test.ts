@@ -119,7 +119,7 @@ describe('golden corpus searches', () => {
 
 // The fixture must not drift from the corpus: when the corpus is at hand, every search exchange in it is
 // either a case above or excluded with a reason.
-const GOLDEN_DIR = process.env.AUTHLAB_GOLDEN_DIR ?? '/work/shared/golden/mlflow-3.11';
+import { GOLDEN_DIR } from '../../../integration/mlflow/golden/corpus.js';
 const FILES = [
   'client/basic-run',
   'client/nested-and-status',
