@@ -11,6 +11,7 @@ import { childLogger, noopLogger, type Logger } from '../../log.js';
 import { artifactRoutes } from './handlers/artifacts.js';
 import { experimentHandlers } from './handlers/experiments.js';
 import { registryRoutes } from './handlers/registry.js';
+import { ModelRegistry } from './registry/model-registry.js';
 import { searchHandlers } from './handlers/search.js';
 import { runHandlers } from './handlers/runs.js';
 import { checkWorkspaceName, workspaceHandlers, workspaceNotFound } from './handlers/workspaces.js';
@@ -162,11 +163,12 @@ function resolveWorkspace(req: http.IncomingMessage, pathname: string, store: Tr
 function buildRouter(store: TrackingStore, options: { artifactRoot: string }): Router {
   const experiments = experimentHandlers(store);
   const runs = runHandlers(store);
-  const workspaces = workspaceHandlers(store);
+  const registry = new ModelRegistry(store);
+  const workspaces = workspaceHandlers(store, registry);
   const search = searchHandlers(store);
   const m = '/2.0/mlflow';
   const router = new Router();
-  registryRoutes(router, store);
+  registryRoutes(router, store, registry);
   artifactRoutes(router, store, options);
   return (
     router

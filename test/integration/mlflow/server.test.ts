@@ -85,3 +85,32 @@ describe('the emulator as an HTTP server', () => {
     expect(existsSync(emu.artifactRoot)).toBe(true);
   });
 });
+
+test('RESTRICT refuses to delete a workspace that still holds registered models', async () => {
+  const emu = await createMlflowEmulator({ port: 0, workspaces: [{ name: 'models-only' }] });
+  onTestFinished(() => emu.dispose());
+  const call = (method: string, p: string, body?: unknown) =>
+    fetch(new URL(p, emu.url), {
+      method,
+      headers: { 'content-type': 'application/json', 'x-mlflow-workspace': 'models-only' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+  expect((await call('POST', '/api/2.0/mlflow/registered-models/create', { name: 'm' })).status).toBe(200);
+  const refused = await fetch(new URL('/api/3.0/mlflow/workspaces/models-only', emu.url), {
+    method: 'DELETE',
+  });
+  expect([refused.status, await refused.json()]).toEqual([
+    500,
+    {
+      error_code: 'INVALID_STATE',
+      message:
+        "Cannot delete workspace 'models-only': table 'registered_models' still contains 1 resource(s). Remove or reassign them before deleting the workspace.",
+      sqlstate: 'XXM00',
+      error_class: 'CLIENT_INTERNAL_ERROR',
+    },
+  ]);
+  const cascade = await fetch(new URL('/api/3.0/mlflow/workspaces/models-only?mode=CASCADE', emu.url), {
+    method: 'DELETE',
+  });
+  expect(cascade.status).toBe(204);
+});

@@ -35,8 +35,8 @@ const DEFAULT_MODELS_PER_SEARCH = 100;
 const DEFAULT_VERSIONS_PER_SEARCH = 200_000;
 
 /** The model registry routes: registered models, model versions, their tags and aliases. */
-export function registryRoutes(router: Router, store: TrackingStore): void {
-  const h = registryHandlers(store, new ModelRegistry(store));
+export function registryRoutes(router: Router, store: TrackingStore, registry: ModelRegistry): void {
+  const h = registryHandlers(store, registry);
   const rm = '/2.0/mlflow/registered-models';
   const mv = '/2.0/mlflow/model-versions';
   router

@@ -1,3 +1,4 @@
+import type { ModelRegistry } from '../registry/model-registry.js';
 import { MlflowError, invalidParameter } from '../errors.js';
 import type { ApiRequest, ApiResponse } from '../http.js';
 import { assert, pb, requestMessage } from '../request-message.js';
@@ -28,7 +29,7 @@ const FIELDS = { description: pb.string, default_artifact_root: pb.string };
 const DELETION_MODES = ['RESTRICT', 'CASCADE'];
 
 /** The workspaces API of MLflow 3.10+ (`/api/3.0/mlflow/workspaces`), README "Workspaces" 17. */
-export function workspaceHandlers(store: TrackingStore) {
+export function workspaceHandlers(store: TrackingStore, registry: ModelRegistry) {
   /** Every route but list validates the name in the path; `default` always passes. */
   const named = (name: string) => {
     if (name !== DEFAULT_WORKSPACE) checkWorkspaceName(name);
@@ -106,11 +107,16 @@ export function workspaceHandlers(store: TrackingStore) {
         );
       }
       named(name);
-      const experiments = store.experimentsIn(name);
-      if (experiments.length > 0 && mode === 'RESTRICT') {
+      // RESTRICT refuses while any workspace-scoped table still holds rows: experiments, then registered models.
+      const held: Array<[string, number]> = [
+        ['experiments', store.experimentsIn(name).length],
+        ['registered_models', registry.models(name).size],
+      ];
+      const [table, count] = held.find(([, n]) => n > 0) ?? ['', 0];
+      if (count > 0 && mode === 'RESTRICT') {
         throw new MlflowError(
           'INVALID_STATE',
-          `Cannot delete workspace '${name}': table 'experiments' still contains ${experiments.length} resource(s). Remove or reassign them before deleting the workspace.`,
+          `Cannot delete workspace '${name}': table '${table}' still contains ${count} resource(s). Remove or reassign them before deleting the workspace.`,
         );
       }
       store.dropWorkspaceData(name);
