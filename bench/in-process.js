@@ -1,5 +1,5 @@
 // In-process start to ready, in a fresh process each time so every round pays the same module loading and cold
-// JIT a test file pays in its beforeAll: `node bench/in-process.js ours|reference` prints one JSON line.
+// JIT a test file pays in its beforeAll: `node bench/in-process.js ours|reference|emulator` prints one JSON line.
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +9,16 @@ const STARTERS = {
     return async () => {
       const lab = await startLab({ ports: { idp: 0, mlflow: 0 } });
       return () => lab.dispose();
+    };
+  },
+  // The MLflow emulator alone, as `createMlflowEmulator({ port: 0 })` (bench/emulator.js, issue 3).
+  async emulator() {
+    const { createMlflowEmulator } = await import(
+      fileURLToPath(new URL('../dist/mlflow/emulator/create-emulator.js', import.meta.url))
+    );
+    return async () => {
+      const emulator = await createMlflowEmulator({ port: 0 });
+      return () => emulator.dispose();
     };
   },
   async reference() {

@@ -1,6 +1,7 @@
 // `npm run bench`: mlflow-authlab side by side with oauth2-mock-server, measured in the same run (DESIGN.md,
 // "Benchmarks"): ratios rather than absolute numbers, several alternating rounds, medians and spread, with the
-// machine's core count and Node version recorded next to the figures.
+// machine's core count and Node version recorded next to the figures. The MLflow emulator's figures come from
+// bench/emulator.js, each next to its own reference (see there), in the same table and results.json.
 import { spawn } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { webcrypto } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
+import { EMULATOR_FIGURES, emulatorLatency } from './emulator.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH = path.join(ROOT, 'bench');
@@ -110,7 +112,9 @@ process.once('SIGINT', () => process.exit(130));
 process.once('SIGTERM', () => process.exit(143));
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'authlab-bench-'));
-const samples = Object.fromEntries(FIGURES.map((f) => [f.id, { ours: [], reference: [] }]));
+/** Rows without a `reference` of their own are read against oauth2-mock-server. */
+const ALL_FIGURES = [...FIGURES, ...EMULATOR_FIGURES];
+const samples = Object.fromEntries(ALL_FIGURES.map((f) => [f.id, { ours: [], reference: [] }]));
 const loadRuns = [];
 const began = performance.now();
 
@@ -139,11 +143,19 @@ async function main() {
   console.log('  process start to ready: done');
 
   for (let round = 0; round < ROUNDS; round++) {
-    for (const side of order(round)) {
+    // The emulator alone (issue 3) in the same rounds, first or last in turn.
+    const sequence = round % 2 === 0 ? [...order(round), 'emulator'] : ['emulator', ...order(round)];
+    for (const side of sequence) {
       const r = await inProcessStart(side);
-      for (const id of ['importMs', 'firstStartMs', 'secondStartMs']) samples[id][side].push(r[id]);
+      if (side === 'emulator') {
+        samples.emulatorImportMs.ours.push(r.importMs);
+        samples.emulatorStartMs.ours.push(r.firstStartMs);
+      } else for (const id of ['importMs', 'firstStartMs', 'secondStartMs']) samples[id][side].push(r[id]);
     }
   }
+  // The emulator's start is read against oauth2-mock-server's in-process start, the very samples above.
+  samples.emulatorImportMs.reference = [...samples.importMs.reference];
+  samples.emulatorStartMs.reference = [...samples.firstStartMs.reference];
   console.log('  in-process start: done');
 
   for (let round = 0; round < ROUNDS; round++) {
@@ -153,11 +165,24 @@ async function main() {
     console.log(`  token load: round ${round + 1}/${ROUNDS} done`);
   }
 
-  const figures = FIGURES.map((f) => summarise(f, samples[f.id]));
+  const emulator = await emulatorLatency({ rounds: ROUNDS, samples });
+
+  const figures = ALL_FIGURES.map((f) => summarise(f, samples[f.id]));
   const durationS = (performance.now() - began) / 1000;
   console.log(`\n${table(figures)}\n`);
   console.log(
-    'ratio = mlflow-authlab ÷ oauth2-mock-server (medians); below 1 is better for ms, above 1 for tokens/s',
+    'ratio = mlflow-authlab ÷ reference (medians); below 1 is better for ms, above 1 for tokens/s. Emulator rows:',
+  );
+  console.log(
+    '  the call ÷ an experiments/get on the same keep-alive connection, interleaved with it; (+x) = ms it adds.',
+  );
+  console.log(
+    `  p50 and p99 are per round (${Object.entries(emulator.perRound)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')} pairs), then median (min–max) over rounds.`,
+  );
+  console.log(
+    `  seeding (untimed): a 1,000-metric log-batch into a key already holding 0 / 99,000 points took ${emulator.seeding.historyChunkMs.first} / ${emulator.seeding.historyChunkMs.last} ms.`,
   );
   console.log(`bench took ${durationS.toFixed(0)} s; figures in bench/results.json`);
 
@@ -174,6 +199,7 @@ async function main() {
     reference: 'oauth2-mock-server@' + (await referenceVersion()),
     figures,
     loadRuns,
+    emulator,
   };
   await writeFile(path.join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
@@ -384,9 +410,11 @@ function summarise(figure, { ours, reference }) {
     label: figure.label.trim(),
     unit: figure.unit,
     better: figure.better,
+    referenceName: figure.reference ?? 'oauth2-mock-server',
     ours: o,
     reference: r,
     ratio: ratio === null ? null : Math.round(ratio * 100) / 100,
+    ...(figure.delta && o && r && { addedMs: round1(o.median - r.median) }),
     target: figure.target.text,
     met: figure.target.met && o && r ? figure.target.met(o.median, r.median) : null,
   };
@@ -411,13 +439,26 @@ function table(figures) {
       ? Math.round(v).toLocaleString('en-US')
       : v.toFixed(1);
   const cell = (s, unit) => (s ? `${fmt(s.median, unit)} (${fmt(s.min, unit)}–${fmt(s.max, unit)})` : 'n/a');
+  const ratio = (f) => {
+    if (f.ratio === null) return '—';
+    const added = f.addedMs === undefined ? '' : ` (${f.addedMs >= 0 ? '+' : ''}${fmt(f.addedMs, f.unit)})`;
+    return `${f.ratio.toFixed(2)}×${added}`;
+  };
   const rows = [
-    ['figure', 'mlflow-authlab median (min–max)', 'oauth2-mock-server median (min–max)', 'ratio', 'target'],
+    [
+      'figure',
+      'mlflow-authlab median (min–max)',
+      'reference',
+      'reference median (min–max)',
+      'ratio',
+      'target',
+    ],
     ...figures.map((f) => [
-      FIGURES.find((d) => d.id === f.id).label,
+      ALL_FIGURES.find((d) => d.id === f.id).label,
       cell(f.ours, f.unit),
+      f.referenceName,
       cell(f.reference, f.unit),
-      f.ratio === null ? '—' : `${f.ratio.toFixed(2)}×`,
+      ratio(f),
       f.met === null ? f.target : `${f.target} ${f.met ? 'met' : 'MISSED'}`,
     ]),
   ];
