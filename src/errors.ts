@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   AUTHLAB_UNKNOWN_USER: 'user',
   AUTHLAB_UNKNOWN_CLIENT: 'user',
   AUTHLAB_INVALID_ARGUMENT: 'user',
+  AUTHLAB_STATE_INVALID: 'user',
+  AUTHLAB_STATE_WRITE_FAILED: 'user',
   AUTHLAB_DISPOSED: 'system',
   AUTHLAB_INTERNAL: 'system',
 } as const;

@@ -37,14 +37,18 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 /** Turns zod issues (parsed with `reportInput: true`) into problems, one per issue. */
-export function problemsFromZod(issues: readonly z.core.$ZodIssue[], prefix = ''): ConfigProblem[] {
+export function problemsFromZod(
+  issues: readonly z.core.$ZodIssue[],
+  prefix = '',
+  unknownKey = 'unknown option',
+): ConfigProblem[] {
   return issues.flatMap((issue): ConfigProblem[] => {
     if (issue.code === 'unrecognized_keys') {
       const object = (issue as { input?: unknown }).input as Record<string, unknown> | undefined;
       return issue.keys.map((key) => ({
         path: formatPath([...issue.path, key], prefix),
         received: object?.[key],
-        rule: 'unknown option',
+        rule: unknownKey,
         missing: false,
       }));
     }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { createClock, type LabClock } from '../clock.js';
 import { loadConfig, resolveObject } from '../config/load.js';
 import type { ResolvedLabConfig } from '../config/resolve.js';
@@ -23,6 +24,11 @@ export interface LabOptions {
   /** The lab's one clock; pass one to control time from a test (`lab.clock.advance('25h')`). */
   clock?: LabClock;
   log?: Logger;
+  /**
+   * Keeps the lab's data across restarts in this directory (relative to the working directory): MLflow's
+   * experiments, runs, models and artifacts under `<stateDir>/mlflow`. Default: none, everything in memory.
+   */
+  stateDir?: string;
 }
 
 /** The object `up --json` prints, with the fields of the parts that exist (DESIGN.md "CLI"). */
@@ -50,13 +56,15 @@ export interface StartedLab {
   readonly idp: StartedIdp;
   /** The MLflow server behind the lab, unless `mlflow: { backend: 'none' }`. */
   readonly mlflow: LabMlflow | undefined;
+  /** Where the data is kept across restarts (absolute), or undefined when it lives in memory only. */
+  readonly stateDir: string | undefined;
   /** The token the vendor guide uses: password grant → id_token; client_credentials → access_token. */
   token(options?: TokenOptions): Promise<string>;
   /** The whole token-endpoint response. */
   tokenResponse(options?: TokenOptions): Promise<TokenResponse>;
   /** Signs with a new key from now on; the old key stays in JWKS for the ID-token lifetime. */
   rotateKeys(): Promise<void>;
-  /** Clears MLflow's data (experiments, runs, models, artifacts) for the next test. */
+  /** Clears MLflow's data (experiments, runs, models, artifacts; saved ones too) for the next test. */
   reset(): void;
   info(): LabInfo;
   dispose(): Promise<void>;
@@ -71,6 +79,7 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
       : await resolveObject(options.config);
   const clock = options.clock ?? createClock();
   const log = options.log ?? noopLogger;
+  const stateDir = options.stateDir === undefined ? undefined : path.resolve(options.stateDir);
   const idp = await createIdp({
     config,
     clock,
@@ -89,6 +98,7 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
         port: options.ports?.mlflow ?? config.ports.mlflow,
         workspaces: config.workspaces.items,
         ...(options.host && { host: options.host }),
+        ...(stateDir !== undefined && { stateDir: path.join(stateDir, 'mlflow') }),
       });
       mlflow = {
         backend: 'emulator',
@@ -116,8 +126,11 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
   const dispose = () => {
     disposed = true;
     return (disposing ??= (async () => {
-      await mlflow?.emulator.dispose();
-      await idp.dispose();
+      try {
+        await mlflow?.emulator.dispose();
+      } finally {
+        await idp.dispose();
+      }
     })());
   };
   const tokenResponse = (o: TokenOptions = {}) => {
@@ -133,6 +146,7 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     clock,
     idp,
     mlflow,
+    stateDir,
     tokenResponse,
     token: async (o = {}) => pickToken(await tokenResponse(o), o.grant),
     rotateKeys: () => {

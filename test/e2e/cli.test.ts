@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -185,6 +185,67 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     const box = await sandbox();
     const { info } = await up(box, ['--mlflow', 'none']);
     expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'stateFile', 'pid']);
+  });
+
+  test('up --state-dir keeps MLflow data across a SIGTERM and a second up; relative to the working dir', async () => {
+    const box = await sandbox();
+    const help = await box.cli(['up', '--help']);
+    expect(help.stdout).toMatch(/--state-dir\s+keep MLflow's data \(experiments, runs, models, artifacts\)/);
+
+    const mlflow = async (url: string, method: string, route: string, body?: unknown) => {
+      const res = await fetch(`${url}/api/2.0/mlflow/${route}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-mlflow-workspace': 'team-a' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return `${res.status} ${await res.text()}`;
+    };
+    const first = await up(box, ['--state-dir', 'state']);
+    let url: string = first.info.mlflow.url;
+    const created = await mlflow(url, 'POST', 'experiments/create', { name: 'kept' });
+    expect(created).toBe('200 {"experiment_id":"1"}');
+    const run = JSON.parse(
+      (await mlflow(url, 'POST', 'runs/create', { experiment_id: '1', start_time: 5, run_name: 'r' })).slice(
+        4,
+      ),
+    ).run.info.run_id as string;
+    await mlflow(url, 'POST', 'runs/log-batch', {
+      run_id: run,
+      metrics: [1, 2, 3].map((step) => ({ key: 'loss', value: 1 / step, timestamp: 10 + step, step })),
+      params: [{ key: 'lr', value: '0.01' }],
+    });
+    const reads = () =>
+      Promise.all([
+        mlflow(url, 'GET', `runs/get?run_id=${run}`),
+        mlflow(url, 'POST', 'runs/search', { experiment_ids: ['1'] }),
+        mlflow(url, 'GET', `metrics/get-history?run_id=${run}&metric_key=loss&max_results=10`),
+      ]);
+    const before = await reads();
+    first.child.kill('SIGTERM');
+    expect((await first.child).exitCode).toBe(0);
+    const file = path.join(box.dir, 'state', 'mlflow', 'mlflow-emulator.json');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    const second = await up(box, ['--state-dir', 'state']);
+    url = second.info.mlflow.url;
+    expect(await reads()).toEqual(before);
+    expect(await mlflow(url, 'POST', 'experiments/create', { name: 'next' })).toBe(
+      '200 {"experiment_id":"2"}',
+    );
+  });
+
+  test('up --state-dir with a broken snapshot: exit 1 naming the file, which is left as it was', async () => {
+    const box = await sandbox();
+    const file = path.join(box.dir, 'state', 'mlflow', 'mlflow-emulator.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '{"version":7}');
+    const r = await box.cli(['up', '--idp-port', '0', '--mlflow-port', '0', '--state-dir', 'state']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      `error: the MLflow emulator state file ${file} has version 7; this mlflow-authlab reads version 1\n` +
+        'hint: Move the file away to start with empty MLflow data (it is left untouched), or use another --state-dir.',
+    );
+    expect(await readFile(file, 'utf8')).toBe('{"version":7}');
   });
 
   test('usage errors exit 2', async () => {

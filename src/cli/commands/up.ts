@@ -11,6 +11,7 @@ interface UpArgs {
   'idp-port'?: number;
   mlflow: MlflowBackendChoice;
   'mlflow-port'?: number;
+  'state-dir'?: string;
   json: boolean;
   verbose: boolean;
 }
@@ -37,6 +38,11 @@ export const upCommand: CommandModule<object, UpArgs> = {
         type: 'number',
         describe: "port of MLflow's own server; 0 = any free port (default 5000)",
       })
+      .option('state-dir', {
+        type: 'string',
+        describe:
+          "keep MLflow's data (experiments, runs, models, artifacts) in this directory across restarts (default: in memory)",
+      })
       .option('json', {
         type: 'boolean',
         default: false,
@@ -55,6 +61,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       config: configFile,
       log: stderrLogger(argv.verbose),
       mlflow: { backend: argv.mlflow },
+      ...(argv['state-dir'] !== undefined && { stateDir: argv['state-dir'] }),
       ports: {
         ...(argv['idp-port'] !== undefined && { idp: argv['idp-port'] }),
         ...(argv['mlflow-port'] !== undefined && { mlflow: argv['mlflow-port'] }),
@@ -97,6 +104,12 @@ function untilSignal(): Promise<void> {
   });
 }
 
+function mlflowData(lab: StartedLab): string {
+  if (!lab.mlflow) return '(none)';
+  const dir = lab.mlflow.emulator.stateDir;
+  return dir ? `${dir}  (kept across restarts)` : 'in memory (--state-dir D keeps it across restarts)';
+}
+
 function banner(lab: StartedLab, state: LabState): string {
   const users = lab.config.users
     .map(
@@ -114,6 +127,7 @@ function banner(lab: StartedLab, state: LabState): string {
   token endpoint   ${lab.tokenEndpoint}
   JWKS             ${lab.jwksUri}
   MLflow           ${lab.mlflow ? `${lab.mlflow.url}  (${lab.mlflow.backend}: ${lab.mlflow.reason})` : '(none)'}
+  MLflow data      ${mlflowData(lab)}
   state file       ${state.stateFile}
 
   users (login with the e-mail):

@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ import { runHandlers } from './handlers/runs.js';
 import { checkWorkspaceName, workspaceHandlers, workspaceNotFound } from './handlers/workspaces.js';
 import { HtmlError, sendError, send, type ApiRequest } from './http.js';
 import { Router } from './router.js';
+import { STATE_FILE_NAME, serializeState, readSnapshot, restoreState } from './state/snapshot.js';
+import { SnapshotWriter } from './state/writer.js';
 import { DEFAULT_WORKSPACE, TrackingStore } from './tracking-store.js';
 
 /** The MLflow version the emulator answers as; its behaviour is that of the golden corpus. */
@@ -32,8 +34,16 @@ export interface EmulatorOptions {
   maxBodyBytes?: number;
   /** Run ids (32 hex characters); random by default. The golden replay passes the recorded ones. */
   newRunId?: () => string;
-  /** Where proxied artifacts are stored; default: a fresh temporary directory, removed on dispose. */
+  /**
+   * Where proxied artifacts are stored; default: `<stateDir>/artifacts`, or without a state directory a fresh
+   * temporary directory, removed on dispose.
+   */
   artifactRoot?: string;
+  /**
+   * Keeps the data across restarts: read from `<stateDir>/mlflow-emulator.json` at start, saved there shortly
+   * after each change and on dispose. Default: none, the data lives in memory only.
+   */
+  stateDir?: string;
   /** Workspaces to create at start (the lab's), besides `default`. */
   workspaces?: Array<{ name: string; description?: string }>;
 }
@@ -41,8 +51,14 @@ export interface EmulatorOptions {
 export interface StartedEmulator {
   url: URL;
   artifactRoot: string;
+  /** The directory the data is kept in (absolute), or undefined when it lives in memory only. */
+  stateDir: string | undefined;
+  /** The live data. Changes made here directly are saved with the next change made over HTTP, or on dispose. */
   store: TrackingStore;
-  /** Back to a fresh server: only the `default` workspace (and the configured ones) and experiment 0. */
+  /**
+   * Back to a fresh server: only the `default` workspace (and the configured ones) and experiment 0, no
+   * artifacts; with a state directory, its saved state goes too.
+   */
   reset(): void;
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -59,6 +75,7 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
   const clock = options.clock ?? createClock();
   const log = childLogger(options.log ?? noopLogger, 'mlflow');
   const store = new TrackingStore(clock, options.newRunId);
+  const registry = new ModelRegistry(store);
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const seed = () => {
     for (const w of options.workspaces ?? []) {
@@ -66,10 +83,28 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
         store.workspaces.set(w.name, { name: w.name, ...(w.description && { description: w.description }) });
     }
   };
-  seed();
-  const ownRoot = options.artifactRoot === undefined;
-  const artifactRoot = options.artifactRoot ?? (await mkdtemp(path.join(tmpdir(), 'authlab-artifacts-')));
-  const router = buildRouter(store, { artifactRoot });
+
+  const stateDir = options.stateDir === undefined ? undefined : path.resolve(options.stateDir);
+  let writer: SnapshotWriter | undefined;
+  if (stateDir !== undefined) {
+    const file = path.join(stateDir, STATE_FILE_NAME);
+    const saved = readSnapshot(file);
+    if (saved) restoreState(saved, store, registry);
+    seed();
+    writer = new SnapshotWriter(file, () => serializeState(store, registry), log);
+    // Creates the directory and proves it writable before anything is served.
+    await writer.write();
+    log.info(`MLflow data ${saved ? 'read from' : 'kept in'} ${file}`);
+  } else seed();
+
+  const ownRoot = options.artifactRoot === undefined && stateDir === undefined;
+  let artifactRoot: string;
+  if (options.artifactRoot !== undefined) artifactRoot = options.artifactRoot;
+  else if (stateDir !== undefined) {
+    artifactRoot = path.join(stateDir, 'artifacts');
+    mkdirSync(artifactRoot, { recursive: true, mode: 0o700 });
+  } else artifactRoot = await mkdtemp(path.join(tmpdir(), 'authlab-artifacts-'));
+  const router = buildRouter(store, registry, { artifactRoot });
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -116,34 +151,75 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
       send(res, await handler(apiRequest));
     } catch (error) {
       sendError(res, error);
+    } finally {
+      // A failed request may have changed something too (a batch half applied); a spare write costs little.
+      if (writer && changesState(method, pathname)) writer.changed();
     }
   }
 
-  await listen(server, options.host ?? DEFAULT_HOST, options.port ?? 0, 'MLflow emulator', '--mlflow-port');
+  try {
+    await listen(server, options.host ?? DEFAULT_HOST, options.port ?? 0, 'MLflow emulator', '--mlflow-port');
+  } catch (error) {
+    if (ownRoot) await rm(artifactRoot, { recursive: true, force: true });
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = new URL(`http://${options.host ?? DEFAULT_HOST}:${port}`);
   log.info(`MLflow emulator (${EMULATED_MLFLOW_VERSION}) at ${url.href}`);
 
   let disposed: Promise<void> | undefined;
   const dispose = () =>
-    (disposed ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }).then(() => (ownRoot ? rm(artifactRoot, { recursive: true, force: true }) : undefined)));
+    (disposed ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      try {
+        await writer?.flush();
+      } finally {
+        if (ownRoot) await rm(artifactRoot, { recursive: true, force: true });
+      }
+    })());
   return {
     url,
     artifactRoot,
+    stateDir,
     store,
     reset: () => {
+      // The fresh state is what a start without a saved state gives: nothing to save until the next change.
+      writer?.discard();
       store.reset();
       // Artifacts go with the runs that owned them.
-      for (const entry of readdirSync(artifactRoot))
-        rmSync(path.join(artifactRoot, entry), { recursive: true, force: true });
+      emptyDirectory(artifactRoot);
       seed();
     },
     dispose,
     [Symbol.asyncDispose]: dispose,
   };
+}
+
+/**
+ * Requests that may change the data to save: all but reads, the searches MLflow sends as POST, and artifact
+ * transfers (their files are on disk already).
+ */
+function changesState(method: string, pathname: string): boolean {
+  return (
+    method !== 'GET' &&
+    method !== 'HEAD' &&
+    !pathname.includes('/mlflow-artifacts/') &&
+    !/\/(search|get-latest-versions)$/.test(pathname)
+  );
+}
+
+function emptyDirectory(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) rmSync(path.join(dir, entry), { recursive: true, force: true });
 }
 
 /**
@@ -160,10 +236,13 @@ function resolveWorkspace(req: http.IncomingMessage, pathname: string, store: Tr
   return name;
 }
 
-function buildRouter(store: TrackingStore, options: { artifactRoot: string }): Router {
+function buildRouter(
+  store: TrackingStore,
+  registry: ModelRegistry,
+  options: { artifactRoot: string },
+): Router {
   const experiments = experimentHandlers(store);
   const runs = runHandlers(store);
-  const registry = new ModelRegistry(store);
   const workspaces = workspaceHandlers(store, registry);
   const search = searchHandlers(store);
   const m = '/2.0/mlflow';

@@ -82,6 +82,27 @@ export class TrackingStore {
     return this.#clock.now();
   }
 
+  /** The id the next experiment gets: ids are global and never reused, deleted experiments' included. */
+  get nextExperimentId(): number {
+    return this.#nextExperimentId;
+  }
+
+  /** Replaces the whole state with a saved one; the maps keep the order given (the order of creation). */
+  replace(state: {
+    workspaces: Workspace[];
+    experiments: Experiment[];
+    runs: Run[];
+    nextExperimentId: number;
+  }): void {
+    this.workspaces.clear();
+    this.experiments.clear();
+    this.runs.clear();
+    for (const w of state.workspaces) this.workspaces.set(w.name, w);
+    for (const e of state.experiments) this.experiments.set(e.id, e);
+    for (const r of state.runs) this.runs.set(r.id, r);
+    this.#nextExperimentId = state.nextExperimentId;
+  }
+
   reset(): void {
     this.workspaces.clear();
     this.experiments.clear();

@@ -62,6 +62,13 @@ export class ModelRegistry {
     return models;
   }
 
+  /** Every registered model with its workspace's name: workspaces in their order, models in theirs. */
+  *allModels(): Generator<[string, RegisteredModel]> {
+    for (const ws of this.store.workspaces.values()) {
+      for (const model of this.#models.get(ws)?.values() ?? []) yield [ws.name, model];
+    }
+  }
+
   getModel(workspace: string, name: string): RegisteredModel {
     const model = this.models(workspace).get(name);
     if (!model)
