@@ -6,8 +6,8 @@ import Provider, { type ClientMetadata, type Configuration, type KoaContextWithO
 import { createClock, type LabClock } from '../clock.js';
 import { DEFAULT_HOST } from '../config/defaults.js';
 import type { ResolvedClient, ResolvedLabConfig } from '../config/resolve.js';
-import { AuthlabError } from '../errors.js';
 import { childLogger, noopLogger, type Logger } from '../log.js';
+import { listen } from '../listen.js';
 import { Accounts } from './accounts.js';
 import { discoveryDocument } from './discovery.js';
 import { FLAVOUR_SPECS, type FlavourSpec } from './flavours.js';
@@ -226,36 +226,6 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
     dispose,
     [Symbol.asyncDispose]: dispose,
   };
-}
-
-/** Binds the port; a busy port is a user error with a hint, not a stack trace. */
-export async function listen(
-  server: http.Server,
-  host: string,
-  port: number,
-  what: string,
-  flag: string,
-): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new AuthlabError('AUTHLAB_PORT_IN_USE', `${what} port ${port} on ${host} is already in use`, {
-            cause: error,
-            hint: `Stop whatever listens on ${host}:${port} (is another lab running? try "mlflow-authlab status"), or pass ${flag} 0 to pick a free port.`,
-          }),
-        );
-      } else reject(error);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }
 
 /**

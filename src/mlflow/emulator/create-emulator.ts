@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createClock, type LabClock } from '../../clock.js';
 import { DEFAULT_HOST } from '../../config/defaults.js';
-import { listen } from '../../idp/create-idp.js';
+import { listen } from '../../listen.js';
 import { childLogger, noopLogger, type Logger } from '../../log.js';
 import { artifactRoutes } from './handlers/artifacts.js';
 import { experimentHandlers } from './handlers/experiments.js';

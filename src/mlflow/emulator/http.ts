@@ -53,7 +53,8 @@ export function send(res: ServerResponse, out: ApiResponse): void {
   let payload: Buffer;
   let type = out.contentType;
   if (out.json !== undefined) {
-    payload = Buffer.from(stringifyJson(out.json));
+    // Plain JSON.stringify: the only non-finite numbers (metric values) are written by metricJson.
+    payload = Buffer.from(JSON.stringify(out.json));
     type ??= 'application/json';
   } else if (out.text !== undefined) {
     payload = Buffer.from(out.text);
@@ -74,18 +75,6 @@ export function sendError(res: ServerResponse, error: unknown): void {
   if (error instanceof MlflowError) return send(res, { status: error.status, json: error.toJSON() });
   const status = error instanceof HtmlError ? error.status : 500;
   send(res, { status, text: WERKZEUG[status]! });
-}
-
-/**
- * JSON as MLflow's protobuf-to-JSON writes it: NaN as the string "NaN" and ±Infinity clamped to the largest
- * double (README "Serialisation" 5).
- */
-export function stringifyJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v !== 'number' || Number.isFinite(v)) return v;
-    if (Number.isNaN(v)) return 'NaN';
-    return v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
-  });
 }
 
 export const missingParameter = (name: string) =>

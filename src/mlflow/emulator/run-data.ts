@@ -44,18 +44,31 @@ export const sanitizeMetricValue = (value: number) =>
   value === Infinity ? Number.MAX_VALUE : value === -Infinity ? -Number.MAX_VALUE : value;
 
 const sortValue = (m: Metric) => (Number.isNaN(m.value) ? 0 : m.value);
-const sameRow = (a: Metric, b: Metric) =>
-  a.timestamp === b.timestamp &&
-  a.step === b.step &&
-  sortValue(a) === sortValue(b) &&
-  Number.isNaN(a.value) === Number.isNaN(b.value);
+/** The metric table's primary key past (run, key): (timestamp, step, value), NaN stored apart from 0. */
+const rowKey = (m: Metric) =>
+  `${m.timestamp}|${m.step}|${sortValue(m)}|${Number.isNaN(m.value) ? 'nan' : ''}`;
+
+// Indexes over the append-only histories, built lazily so restored runs get them too: the rows already
+// logged (a batch into a long metric must not scan it), and the history in read order (pages of
+// get-history must not sort it again).
+const rowIndex = new WeakMap<Metric[], Set<string>>();
+const sortedIndex = new WeakMap<Metric[], Metric[]>();
+
+function rowsOf(history: Metric[]): Set<string> {
+  let rows = rowIndex.get(history);
+  if (!rows) rowIndex.set(history, (rows = new Set(history.map(rowKey))));
+  return rows;
+}
 
 /** `_log_metrics`: a row identical to one already logged is dropped (the primary key covers all columns). */
 export function logMetrics(run: Run, metrics: readonly Metric[]): void {
   for (const raw of metrics) {
     const metric = { ...raw, value: sanitizeMetricValue(raw.value) };
     const history = run.history.get(metric.key) ?? [];
-    if (history.some((m) => sameRow(m, metric))) continue;
+    const rows = rowsOf(history);
+    const row = rowKey(metric);
+    if (rows.has(row)) continue;
+    rows.add(row);
     history.push(metric);
     run.history.set(metric.key, history);
     // `_update_latest_metrics_if_necessary`: replaced only by a strictly greater (step, timestamp, value).
@@ -69,14 +82,20 @@ function compareLatest(a: Metric, b: Metric): number {
 }
 
 /** `get_metric_history` reads `ORDER BY timestamp, step, value`. */
-export function metricHistory(run: Run, key: string): Metric[] {
-  return [...(run.history.get(key) ?? [])].sort(
+export function metricHistory(run: Run, key: string): readonly Metric[] {
+  const history = run.history.get(key);
+  if (!history) return [];
+  const cached = sortedIndex.get(history);
+  if (cached && cached.length === history.length) return cached;
+  const sorted = [...history].sort(
     (a, b) =>
       a.timestamp - b.timestamp ||
       a.step - b.step ||
       sortValue(a) - sortValue(b) ||
       Number(Number.isNaN(a.value)) - Number(Number.isNaN(b.value)),
   );
+  sortedIndex.set(history, sorted);
+  return sorted;
 }
 
 /** `set_tag`: the run-name tag goes through `update_run_info`, which ignores an empty name. */

@@ -36,9 +36,10 @@ export function runInfoJson(r: Run): Record<string, unknown> {
   };
 }
 
+/** ±Infinity is stored clamped (run-data.ts); NaN is written as the string "NaN" (README "Serialisation" 5). */
 export const metricJson = (m: Metric) => ({
   key: m.key,
-  value: m.value,
+  value: Number.isNaN(m.value) ? 'NaN' : m.value,
   timestamp: m.timestamp,
   step: m.step,
 });

@@ -75,9 +75,14 @@ const experimentRecord = (e: Experiment): ExperimentRecord => ({
   tags: Object.fromEntries(e.tags),
 });
 
+/**
+ * The search view of a run. Metrics, params and tags are built on first use only: a filter on one of them
+ * must not pay for the others over every run (bench: runs/search over 10,000 runs).
+ */
 function runRecord(r: Run): RunRecord {
-  const metrics: Record<string, number> = {};
-  for (const [key, m] of r.latest) metrics[key] = m.value;
+  let metrics: Record<string, number> | undefined;
+  let params: Record<string, string> | undefined;
+  let tags: Record<string, string> | undefined;
   return {
     info: {
       run_id: r.id,
@@ -89,9 +94,19 @@ function runRecord(r: Run): RunRecord {
       artifact_uri: r.artifactUri,
       lifecycle_stage: r.lifecycleStage,
     },
-    metrics,
-    params: Object.fromEntries(r.params),
-    tags: Object.fromEntries(r.tags),
+    get metrics() {
+      if (!metrics) {
+        metrics = {};
+        for (const [key, m] of r.latest) metrics[key] = m.value;
+      }
+      return metrics;
+    },
+    get params() {
+      return (params ??= Object.fromEntries(r.params));
+    },
+    get tags() {
+      return (tags ??= Object.fromEntries(r.tags));
+    },
   };
 }
 

@@ -1,0 +1,32 @@
+import type http from 'node:http';
+import { AuthlabError } from './errors.js';
+
+/** Binds the port; a busy port is a user error with a hint, not a stack trace. */
+export async function listen(
+  server: http.Server,
+  host: string,
+  port: number,
+  what: string,
+  flag: string,
+): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new AuthlabError('AUTHLAB_PORT_IN_USE', `${what} port ${port} on ${host} is already in use`, {
+            cause: error,
+            hint: `Stop whatever listens on ${host}:${port} (is another lab running? try "mlflow-authlab status"), or pass ${flag} 0 to pick a free port.`,
+          }),
+        );
+      } else reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
