@@ -161,6 +161,11 @@ export class Parsed {
     return (this.values[name] as string[] | undefined) ?? [];
   }
 
+  /** A singular message field; an unset one reads as the empty message. */
+  message(name: string): Parsed {
+    return new Parsed((this.values[name] as Record<string, unknown> | undefined) ?? {});
+  }
+
   messages(name: string): Parsed[] {
     return ((this.values[name] as Record<string, unknown>[] | undefined) ?? []).map((v) => new Parsed(v));
   }

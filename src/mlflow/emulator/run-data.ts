@@ -1,6 +1,6 @@
 import { MlflowError, invalidParameter } from './errors.js';
 import { pyRepr } from './search/python.js';
-import type { Metric, Run } from './tracking-store.js';
+import type { DatasetInput, Metric, Run } from './tracking-store.js';
 
 /**
  * A run's params, metrics and tags as MLflow's SQL store keeps them (sqlalchemy_store.py): params never change,
@@ -114,5 +114,17 @@ export function renameRun(run: Run, name: string): void {
 export function deleteTag(run: Run, key: string): void {
   if (!run.tags.delete(key)) {
     throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${run.id}`);
+  }
+}
+
+/**
+ * `log_inputs` of the SQL store: a dataset is one row per (experiment, name, digest) and a run links to it
+ * once; logging the same dataset again adds nothing.
+ */
+export function logDatasetInputs(run: Run, inputs: readonly DatasetInput[]): void {
+  for (const input of inputs) {
+    const { name, digest } = input.dataset;
+    if (run.inputs.some((i) => i.dataset.name === name && i.dataset.digest === digest)) continue;
+    run.inputs.push(input);
   }
 }

@@ -1,7 +1,7 @@
 import { invalidParameter } from './errors.js';
 import { HtmlError } from './http.js';
 import { pyRepr } from './search/python.js';
-import type { Experiment, Metric, Run } from './tracking-store.js';
+import type { DatasetInput, Experiment, Metric, Run } from './tracking-store.js';
 
 /**
  * Entities as MLflow's protobuf JSON writes them: fields in proto order, unset and empty repeated fields
@@ -44,13 +44,30 @@ export const metricJson = (m: Metric) => ({
   step: m.step,
 });
 
+/** DatasetInput in proto order: tags, then the dataset (name, digest, source_type, source, schema, profile). */
+export function datasetInputJson(input: DatasetInput): Record<string, unknown> {
+  const d = input.dataset;
+  return {
+    ...(input.tags.length > 0 && { tags: input.tags.map(([key, value]) => ({ key, value })) }),
+    dataset: {
+      name: d.name,
+      digest: d.digest,
+      source_type: d.sourceType,
+      source: d.source,
+      ...(d.schema && { schema: d.schema }),
+      ...(d.profile && { profile: d.profile }),
+    },
+  };
+}
+
 /** `runs/create` answers without `outputs`; `runs/get` and `runs/search` carry both (README 1). */
 export function runJson(r: Run, { outputs = true } = {}): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   if (r.latest.size > 0) data.metrics = [...r.latest.values()].map(metricJson);
   if (r.params.size > 0) data.params = tagList(r.params);
   if (r.tags.size > 0) data.tags = tagList(r.tags);
-  return { info: runInfoJson(r), data, inputs: {}, ...(outputs && { outputs: {} }) };
+  const inputs = r.inputs.length > 0 ? { dataset_inputs: r.inputs.map(datasetInputJson) } : {};
+  return { info: runInfoJson(r), data, inputs, ...(outputs && { outputs: {} }) };
 }
 
 /** MLflow's page token: base64 of `{"offset": N}` written by Python's json.dumps. */

@@ -30,6 +30,22 @@ export interface Metric {
   step: number;
 }
 
+/** service.proto's Dataset, as a run input refers to it (unique per experiment by name and digest). */
+export interface Dataset {
+  name: string;
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema?: string;
+  profile?: string;
+}
+
+/** service.proto's DatasetInput: a dataset a run read, with the input's tags (e.g. mlflow.data.context). */
+export interface DatasetInput {
+  dataset: Dataset;
+  tags: Array<[string, string]>;
+}
+
 export interface Run {
   id: string;
   experimentId: string;
@@ -45,6 +61,8 @@ export interface Run {
   /** Latest value per key (MLflow's latest_metrics), in first-logged order. */
   latest: Map<string, Metric>;
   history: Map<string, Metric[]>;
+  /** Datasets logged with log-inputs, in logged order. */
+  inputs: DatasetInput[];
 }
 
 /** Which lifecycle stages a lookup accepts (MLflow's ViewType). */
@@ -250,6 +268,7 @@ export class TrackingStore {
       params: new Map(),
       latest: new Map(),
       history: new Map(),
+      inputs: [],
     };
     this.runs.set(id, run);
     return run;

@@ -7,7 +7,16 @@ import {
   type Check,
   type Parsed,
 } from '../request-message.js';
-import { deleteTag, logMetrics, logParam, logParams, metricHistory, renameRun, setTag } from '../run-data.js';
+import {
+  deleteTag,
+  logDatasetInputs,
+  logMetrics,
+  logParam,
+  logParams,
+  metricHistory,
+  renameRun,
+  setTag,
+} from '../run-data.js';
 import { decodeOffset, metricJson, pageToken, runInfoJson, runJson } from '../serialize.js';
 import type { Metric, TrackingStore } from '../tracking-store.js';
 import {
@@ -64,10 +73,18 @@ const LOG_BATCH = {
   params: pb.repeated(KEY_VALUE),
   tags: pb.repeated(KEY_VALUE),
 };
+const DATASET = pb.messageOf({
+  name: pb.string,
+  digest: pb.string,
+  source_type: pb.string,
+  source: pb.string,
+  schema: pb.string,
+  profile: pb.string,
+});
 const LOG_INPUTS = {
   run_id: pb.string,
-  datasets: pb.repeated(pb.messageOf({})),
-  models: pb.repeated(pb.messageOf({})),
+  datasets: pb.repeated(pb.messageOf({ tags: pb.repeated(KEY_VALUE), dataset: DATASET })),
+  models: pb.repeated(pb.messageOf({ model_id: pb.string })),
 };
 const GET_HISTORY = { ...RUN_REF, metric_key: pb.string, page_token: pb.string, max_results: pb.int64 };
 
@@ -235,7 +252,24 @@ export function runHandlers(store: TrackingStore) {
         datasets: [assert.array],
         models: [assert.array],
       });
-      store.activeRun(req.workspace, m.string('run_id'));
+      const run = store.activeRun(req.workspace, m.string('run_id'));
+      logDatasetInputs(
+        run,
+        m.messages('datasets').map((input) => {
+          const d = input.message('dataset');
+          return {
+            dataset: {
+              name: d.string('name'),
+              digest: d.string('digest'),
+              sourceType: d.string('source_type'),
+              source: d.string('source'),
+              ...(d.string('schema') && { schema: d.string('schema') }),
+              ...(d.string('profile') && { profile: d.string('profile') }),
+            },
+            tags: input.messages('tags').map((t): [string, string] => [t.string('key'), t.string('value')]),
+          };
+        }),
+      );
       return { json: {} };
     },
 

@@ -107,6 +107,15 @@ function runRecord(r: Run): RunRecord {
     get tags() {
       return (tags ??= Object.fromEntries(r.tags));
     },
+    get datasets() {
+      return r.inputs.map((i) => ({
+        name: i.dataset.name,
+        digest: i.dataset.digest,
+        ...(i.tags.some(([k]) => k === 'mlflow.data.context') && {
+          context: i.tags.find(([k]) => k === 'mlflow.data.context')![1],
+        }),
+      }));
+    },
   };
 }
 

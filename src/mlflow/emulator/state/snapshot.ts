@@ -92,6 +92,22 @@ const runSchema = z.strictObject({
   latestMetrics: z.array(z.tuple([text, number, number, number])),
   /** `[key, values, timestamps, steps]`, one per key, in first-logged order; points in logged order. */
   metricHistory: z.array(z.tuple([text, column, column, column])),
+  /** Dataset inputs in logged order. */
+  inputs: z
+    .array(
+      z.strictObject({
+        dataset: z.strictObject({
+          name: text,
+          digest: text,
+          sourceType: text,
+          source: text,
+          schema: text.optional(),
+          profile: text.optional(),
+        }),
+        tags: pairs,
+      }),
+    )
+    .default([]),
 });
 
 const versionSchema = z.strictObject({
@@ -213,6 +229,7 @@ function writeRun(out: Chunks, r: Run): void {
       lifecycleStage: r.lifecycleStage,
       tags: [...r.tags],
       params: [...r.params],
+      inputs: r.inputs,
       latestMetrics: [...r.latest.values()].map((m) => [
         m.key,
         encodeNumber(m.value),
@@ -430,6 +447,7 @@ export function restoreState(s: EmulatorSnapshot, store: TrackingStore, registry
       lifecycleStage: r.lifecycleStage,
       tags: new Map(r.tags),
       params: new Map(r.params),
+      inputs: r.inputs,
       latest: new Map(r.latestMetrics.map(([key, ...point]) => [key, metric(key, ...point)])),
       history: new Map(
         r.metricHistory.map(([key, values, timestamps, steps]) => [
