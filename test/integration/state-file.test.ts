@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { readLabState, removeLabState, stateFilePath, writeLabState } from '../../src/lab/state-file.js';
+
+const state = (file: string, pid: number) => ({
+  issuer: 'http://127.0.0.1:1/dex',
+  tokenEndpoint: 'http://127.0.0.1:1/dex/token',
+  stateFile: file,
+  pid,
+  configFile: '/x/lab.yaml',
+  startedAt: '2026-01-01T00:00:00.000Z',
+});
+
+describe('the state file of a running lab', () => {
+  test('lives in AUTHLAB_HOME, else .mlflow-authlab under the working directory', () => {
+    expect(stateFilePath({}, '/p')).toBe('/p/.mlflow-authlab/lab.json');
+    expect(stateFilePath({ AUTHLAB_HOME: 'lab-home' }, '/p')).toBe('/p/lab-home/lab.json');
+  });
+
+  test('is written 0600, read back, and removed only by its own process', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'authlab-state-')), 'h', 'lab.json');
+    await writeLabState(state(file, process.pid));
+    expect(await readLabState(file)).toEqual(state(file, process.pid));
+    expect(((await import('node:fs')).statSync(file).mode & 0o777).toString(8)).toBe('600');
+    await removeLabState(file, process.pid + 1);
+    expect(existsSync(file)).toBe(true);
+    await removeLabState(file);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  test('a stale file (its process is gone) is detected and cleaned', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'authlab-state-')), 'lab.json');
+    // pid 2^22 + 1 is above Linux's pid_max: no such process.
+    await writeFile(file, JSON.stringify(state(file, 4_194_305)));
+    expect(await readLabState(file)).toBeUndefined();
+    expect(existsSync(file)).toBe(false);
+    // A stale file does not block a new lab.
+    await writeLabState(state(file, process.pid));
+    expect(JSON.parse(await readFile(file, 'utf8')).pid).toBe(process.pid);
+  });
+
+  test('a file that is not JSON reads as no lab', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'authlab-state-')), 'lab.json');
+    await writeFile(file, 'not json');
+    expect(await readLabState(file)).toBeUndefined();
+  });
+});
