@@ -120,7 +120,7 @@ function banner(lab: StartedLab, state: LabState): string {
   const clients = lab.config.clients
     .map((c) => `    ${c.id.padEnd(13)} ${c.grantTypes.join(', ')}`)
     .join('\n');
-  return `mlflow-authlab is up (${lab.config.idp.flavour} flavour, config ${path.relative(process.cwd(), state.configFile) || state.configFile})
+  return `mlflow-authlab is up (${lab.config.idp.flavour} flavour, config ${displayPath(state.configFile)})
 
   issuer           ${lab.issuer}
   discovery        ${lab.discoveryUrl}
@@ -135,11 +135,22 @@ ${users}
   clients (secret <id>-secret in the default lab):
 ${clients}
 
-next:
+next:${
+    lab.mlflow
+      ? `
+  export MLFLOW_TRACKING_URI=${lab.mlflow.url} MLFLOW_WORKSPACE=team-a   # the stock MLflow SDK (no auth yet)`
+      : ''
+  }
   npx mlflow-authlab token --user alice            # an id_token for alice through mlflow-cli
   npx mlflow-authlab token --grant client_credentials --client mlflow
   curl -s -u mlflow-cli:mlflow-cli-secret ${lab.tokenEndpoint} \\
     -d grant_type=password -d username=alice@example.com -d password=alice-password -d 'scope=openid email groups'
 
 Press Ctrl-C to stop.`;
+}
+
+/** Relative to the working directory when below it, else absolute. */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel === '' || rel.startsWith('..') ? file : rel;
 }
