@@ -71,17 +71,18 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
   app.disable('x-powered-by');
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
-  await listen(server, host, options.port ?? config.ports.idp, 'IdP', '--idp-port');
-  const port = (server.address() as AddressInfo).port;
-  const url = new URL(`http://${host}:${port}`);
-  const issuer = `http://${host}:${port}${path}`;
-
+  // Keys first: a bad configured key must fail before a port is taken.
   const keys = await KeyRing.create({
     clock,
     rotateEveryMs: config.idp.expiry.signingKeys,
     retainMs: config.idp.expiry.idTokens,
     ...(config.idp.signingKeys && { configured: config.idp.signingKeys }),
   });
+  await listen(server, host, options.port ?? config.ports.idp, 'IdP', '--idp-port');
+  const port = (server.address() as AddressInfo).port;
+  const url = new URL(`http://${host}:${port}`);
+  const issuer = `http://${host}:${port}${path}`;
+
   const accounts = new Accounts(config);
   const clients = new Map(config.clients.map((c) => [c.id, c]));
   const minter = new TokenMinter(config, keys, clock, issuer);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { LabClock } from '../clock.js';
+import { AuthlabError } from '../errors.js';
 
 export interface SigningKey {
   kid: string;
@@ -31,6 +32,7 @@ export class KeyRing {
   #keys: SigningKey[] = [];
   #options: KeyRingOptions;
   #onRotate: Array<() => void> = [];
+  #rotating: Promise<SigningKey> | undefined;
 
   private constructor(options: KeyRingOptions) {
     this.#options = options;
@@ -41,7 +43,13 @@ export class KeyRing {
     const now = options.clock.now();
     if (options.configured?.length) {
       for (const [i, jwk] of options.configured.entries()) {
-        const key = await fromPrivateJwk(jwk as JWK, now);
+        const key = await fromPrivateJwk(jwk as JWK, now).catch((cause: unknown) => {
+          throw new AuthlabError(
+            'AUTHLAB_CONFIG_INVALID',
+            `invalid configuration: idp.signingKeys[${i}] is not a usable RSA private key (${(cause as Error).message})`,
+            { cause, hint: 'Give a private RSA JWK (n, e, d, p, q, dp, dq, qi), e.g. one exported by jose.' },
+          );
+        });
         if (i > 0) key.demotedAt = now;
         ring.#keys.push(key);
       }
@@ -59,9 +67,10 @@ export class KeyRing {
   /** The key that signs now, rotating first if its period is over. */
   async current(): Promise<SigningKey> {
     const { rotateEveryMs, configured, clock } = this.#options;
-    const key = this.#keys[0]!;
-    if (rotateEveryMs > 0 && !configured?.length && clock.now() - key.createdAt >= rotateEveryMs) {
-      await this.rotate();
+    if (rotateEveryMs > 0 && !configured?.length && clock.now() - this.#keys[0]!.createdAt >= rotateEveryMs) {
+      // Concurrent requests share one rotation rather than each minting a key.
+      this.#rotating ??= this.rotate().finally(() => (this.#rotating = undefined));
+      await this.#rotating;
     }
     return this.#keys[0]!;
   }

@@ -77,6 +77,13 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     typeof options.config === 'string' || options.config === undefined
       ? await loadConfig(options.config === undefined ? {} : { file: options.config })
       : await resolveObject(options.config);
+  for (const [name, port] of Object.entries(options.ports ?? {})) {
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+      throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', `ports.${name} ${String(port)} is not a port`, {
+        hint: 'Give an integer in 0..65535 (0 picks a free port).',
+      });
+    }
+  }
   const clock = options.clock ?? createClock();
   const log = options.log ?? noopLogger;
   const stateDir = options.stateDir === undefined ? undefined : path.resolve(options.stateDir);
@@ -153,7 +160,10 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
       live();
       return idp.rotateKeys();
     },
-    reset: () => mlflow?.emulator.reset(),
+    reset: () => {
+      live();
+      mlflow?.emulator.reset();
+    },
     info: () => ({
       issuer: idp.issuer,
       tokenEndpoint: idp.tokenEndpoint,

@@ -38,7 +38,7 @@ export async function readLabState(file = stateFilePath()): Promise<LabState | u
   } catch {
     return undefined;
   }
-  if (typeof state.pid !== 'number' || !alive(state.pid)) {
+  if (typeof state !== 'object' || state === null || typeof state.pid !== 'number' || !alive(state.pid)) {
     await rm(file, { force: true });
     return undefined;
   }

@@ -248,6 +248,15 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(await readFile(file, 'utf8')).toBe('{"version":7}');
   });
 
+  test('a port outside 0..65535 is a user error, and the process ends', async () => {
+    const box = await sandbox();
+    const r = await box.cli(['up', '--idp-port', '70000']);
+    expect([r.exitCode, r.stderr]).toEqual([
+      1,
+      'error: --idp-port 70000 is not a port\nhint: Give an integer in 0..65535 (0 picks a free port).',
+    ]);
+  });
+
   test('usage errors exit 2', async () => {
     const box = await sandbox();
     const r = await box.cli(['token', '--grant', 'implicit']);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_CONFIG_FILE } from '../../config/defaults.js';
+import { AuthlabError } from '../../errors.js';
 import { MLFLOW_BACKENDS, startLab, type MlflowBackendChoice, type StartedLab } from '../../lab/start-lab.js';
 import { removeLabState, stateFilePath, writeLabState, type LabState } from '../../lab/state-file.js';
 import { out, stderrLogger } from '../output.js';
@@ -54,9 +55,17 @@ export const upCommand: CommandModule<object, UpArgs> = {
         describe: 'log what the lab does to stderr',
       }) as Argv<UpArgs>,
   handler: async (argv) => {
+    for (const flag of ['idp-port', 'mlflow-port'] as const) {
+      const value = argv[flag];
+      if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 65535)) {
+        throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', `--${flag} ${String(value)} is not a port`, {
+          hint: 'Give an integer in 0..65535 (0 picks a free port).',
+        });
+      }
+    }
     const configFile = path.resolve(argv.config ?? fileURLToPath(DEFAULT_CONFIG_FILE));
     // Signals are handled before anything says "ready", so a caller may stop the lab right after.
-    const stopped = untilSignal();
+    const signals = stopSignals();
     const lab = await startLab({
       config: configFile,
       log: stderrLogger(argv.verbose),
@@ -66,6 +75,10 @@ export const upCommand: CommandModule<object, UpArgs> = {
         ...(argv['idp-port'] !== undefined && { idp: argv['idp-port'] }),
         ...(argv['mlflow-port'] !== undefined && { mlflow: argv['mlflow-port'] }),
       },
+    }).catch((error: unknown) => {
+      // Nothing to stop: let the process end on its own (and on Ctrl-C) with the error.
+      signals.release();
+      throw error;
     });
     const state: LabState = {
       ...lab.info(),
@@ -82,26 +95,31 @@ export const upCommand: CommandModule<object, UpArgs> = {
     }
     if (argv.json) out.json({ ...lab.info(), stateFile: state.stateFile, pid: state.pid });
     out.info(banner(lab, state));
-    await stopped;
+    await signals.stopped;
     out.info('stopping the lab…');
     await lab.dispose();
     await removeLabState(state.stateFile);
   },
 };
 
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      // A second signal while stopping ends the process at once.
+/** The first SIGINT/SIGTERM resolves `stopped`; a second one while stopping ends the process at once. */
+function stopSignals(): { stopped: Promise<void>; release(): void } {
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    stop = () => {
+      release();
       process.once('SIGINT', () => process.exit(130));
       process.once('SIGTERM', () => process.exit(143));
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
+  const release = () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return { stopped, release };
 }
 
 function mlflowData(lab: StartedLab): string {

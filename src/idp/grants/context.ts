@@ -47,12 +47,13 @@ export function lifetimeParam(ctx: KoaContextWithOIDC): { lifetimeMs?: number } 
   const raw = ctx.oidc.params?.[EXPIRES_IN_PARAM];
   if (raw === undefined || raw === '') return {};
   const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
-  if (ms === undefined || ms < 1000) {
+  // At least a second, at most a year: an overflowing duration must not reach the JWT's exp.
+  if (ms === undefined || !Number.isFinite(ms) || ms < 1000 || ms > 366 * 86_400_000) {
     return {
       status: 400,
       body: {
         error: 'invalid_request',
-        error_description: `${EXPIRES_IN_PARAM} must be ${DURATION_RULE}, at least 1s`,
+        error_description: `${EXPIRES_IN_PARAM} must be ${DURATION_RULE}, at least 1s and at most 8784h`,
       },
     };
   }

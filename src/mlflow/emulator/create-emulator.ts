@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createClock, type LabClock } from '../../clock.js';
 import { DEFAULT_HOST } from '../../config/defaults.js';
+import { AuthlabError } from '../../errors.js';
 import { listen } from '../../listen.js';
 import { childLogger, noopLogger, type Logger } from '../../log.js';
 import { artifactRoutes } from './handlers/artifacts.js';
@@ -15,6 +16,7 @@ import { ModelRegistry } from './registry/model-registry.js';
 import { searchHandlers } from './handlers/search.js';
 import { runHandlers } from './handlers/runs.js';
 import { checkWorkspaceName, workspaceHandlers, workspaceNotFound } from './handlers/workspaces.js';
+import { MlflowError } from './errors.js';
 import { HtmlError, sendError, send, type ApiRequest } from './http.js';
 import { Router } from './router.js';
 import { STATE_FILE_NAME, serializeState, readSnapshot, restoreState } from './state/snapshot.js';
@@ -150,6 +152,10 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
       };
       send(res, await handler(apiRequest));
     } catch (error) {
+      // MLflow's own errors and Werkzeug pages are answers; anything else is a bug of the emulator, logged.
+      if (!(error instanceof MlflowError) && !(error instanceof HtmlError)) {
+        log.error(`internal error on ${method} ${pathname}: ${(error as Error)?.stack ?? String(error)}`);
+      }
       sendError(res, error);
     } finally {
       // A failed request may have changed something too (a batch half applied); a spare write costs little.
@@ -186,11 +192,16 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
     stateDir,
     store,
     reset: () => {
+      if (disposed) {
+        throw new AuthlabError('AUTHLAB_DISPOSED', 'this MLflow emulator has been disposed', {
+          hint: 'Start a new one; reset() after dispose() would delete saved data.',
+        });
+      }
       // The fresh state is what a start without a saved state gives: nothing to save until the next change.
       writer?.discard();
       store.reset();
-      // Artifacts go with the runs that owned them.
-      emptyDirectory(artifactRoot);
+      // Artifacts go with the runs that owned them; a root the caller passed in is theirs to manage.
+      if (options.artifactRoot === undefined) emptyDirectory(artifactRoot);
       seed();
     },
     dispose,

@@ -224,7 +224,8 @@ function parseInto(json: unknown, fields: ProtoFields, out: Record<string, unkno
   // A bare number or boolean as the whole body: Python's TypeError, uncaught.
   if (!isDict(json)) return typeError();
   for (const [name, value] of Object.entries(json)) {
-    const spec = fields[name];
+    // Own fields only: a key such as `constructor` is an unknown field, not Object.prototype's member.
+    const spec = Object.hasOwn(fields, name) ? fields[name] : undefined;
     if (!spec || value === null) continue;
     if (!spec.repeated) {
       if (!parseValue(value, spec.kind, out, name)) return false;

@@ -93,9 +93,10 @@ export function decodeOffset(token: string | undefined): number {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HtmlError(500);
   const offset = (parsed as Record<string, unknown>).offset;
   if (!offset) throw invalidParameter(`Invalid page token, parsed value=${pyDictRepr(parsed)}`);
-  if (typeof offset === 'number') return Math.trunc(offset);
+  // SQLite reads a negative OFFSET as 0.
+  if (typeof offset === 'number') return Math.max(0, Math.trunc(offset));
   if (typeof offset === 'boolean') return 1;
-  if (typeof offset === 'string' && /^\s*[+-]?\d+\s*$/.test(offset)) return Number(offset);
+  if (typeof offset === 'string' && /^\s*[+-]?\d+\s*$/.test(offset)) return Math.max(0, Number(offset));
   if (typeof offset === 'string') throw invalidParameter(`Invalid page token, not stringable ${offset}`);
   throw new HtmlError(500);
 }

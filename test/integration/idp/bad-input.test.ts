@@ -49,7 +49,7 @@ describe('bad input gets a clear answer and the lab keeps serving', () => {
       {
         error: 'invalid_request',
         error_description:
-          'authlab_expires_in must be a duration such as "90s", "15m", "24h" or "1h30m" (units ms, s, m, h, d), at least 1s',
+          'authlab_expires_in must be a duration such as "90s", "15m", "24h" or "1h30m" (units ms, s, m, h, d), at least 1s and at most 8784h',
       },
     ]);
     expect((await lab.tokenResponse({ user: 'alice' })).access_token).toBeTypeOf('string');

@@ -45,7 +45,7 @@ export function artifactRoutes(
         contentType: guessMimeType(artifactPath),
         // Flask's send_file(as_attachment=True), and MLflow's nosniff on artifact downloads.
         headers: {
-          'Content-Disposition': `attachment; filename=${baseName(artifactPath)}`,
+          'Content-Disposition': contentDisposition(baseName(artifactPath)),
           'X-Content-Type-Options': 'nosniff',
         },
       };
@@ -117,3 +117,19 @@ const fileJson = (info: FileInfo, path: string) => ({
   is_dir: info.isDir,
   ...(info.size !== undefined && { file_size: info.size }),
 });
+
+/**
+ * Werkzeug's attachment header: a bare token name as is, other ASCII names quoted, and non-ASCII names as an
+ * ASCII fallback plus RFC 5987's `filename*` (a raw UTF-8 name is not a valid header value).
+ */
+export function contentDisposition(name: string): string {
+  if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `attachment; filename=${name}`;
+  const quoted = (s: string) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  if (/^[\x20-\x7e]*$/.test(name)) return `attachment; filename=${quoted(name)}`;
+  const fallback = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '');
+  const encoded = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename=${quoted(fallback)}; filename*=UTF-8''${encoded}`;
+}

@@ -3,6 +3,7 @@ import type { ApiRequest, ApiResponse } from '../http.js';
 import { assert, pb, pyInt, requestMessage } from '../request-message.js';
 import {
   compareBy,
+  dictOf,
   matchesFilter,
   parseSearch,
   type ExperimentRecord,
@@ -72,7 +73,7 @@ const experimentRecord = (e: Experiment): ExperimentRecord => ({
   creation_time: e.creationTime,
   last_update_time: e.lastUpdateTime,
   lifecycle_stage: e.lifecycleStage,
-  tags: Object.fromEntries(e.tags),
+  tags: dictOf(e.tags),
 });
 
 /**
@@ -96,16 +97,16 @@ function runRecord(r: Run): RunRecord {
     },
     get metrics() {
       if (!metrics) {
-        metrics = {};
+        metrics = dictOf<number>([]);
         for (const [key, m] of r.latest) metrics[key] = m.value;
       }
       return metrics;
     },
     get params() {
-      return (params ??= Object.fromEntries(r.params));
+      return (params ??= dictOf(r.params));
     },
     get tags() {
-      return (tags ??= Object.fromEntries(r.tags));
+      return (tags ??= dictOf(r.tags));
     },
     get datasets() {
       return r.inputs.map((i) => ({

@@ -1,7 +1,12 @@
 import { parseSearchFilter } from '../search/filter.js';
 import { compareCodePoints, matchesFilter } from '../search/match.js';
 import { parseOrderBy } from '../search/order-by.js';
-import type { ModelVersionRecord, OrderKey, RegisteredModelRecord } from '../search/types.js';
+import {
+  dictOf,
+  type ModelVersionRecord,
+  type OrderKey,
+  type RegisteredModelRecord,
+} from '../search/types.js';
 import { decodeOffset, pageToken } from '../serialize.js';
 import { IS_PROMPT_TAG, liveVersions, type ModelVersion, type RegisteredModel } from './model-registry.js';
 
@@ -54,7 +59,7 @@ const modelRecord = (m: RegisteredModel): RegisteredModelRecord => ({
   name: m.name,
   creation_timestamp: m.creationTime,
   last_updated_timestamp: m.lastUpdatedTime,
-  tags: Object.fromEntries(m.tags),
+  tags: dictOf(m.tags),
 });
 
 const versionRecord = (v: ModelVersion, isPrompt: boolean): ModelVersionRecord => ({
@@ -65,7 +70,7 @@ const versionRecord = (v: ModelVersion, isPrompt: boolean): ModelVersionRecord =
   source: v.source,
   run_id: v.runId,
   current_stage: v.stage,
-  tags: Object.fromEntries(v.tags),
+  tags: dictOf(v.tags),
   is_prompt: isPrompt,
 });
 

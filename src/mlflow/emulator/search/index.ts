@@ -15,6 +15,7 @@ export { parseOrderBy } from './order-by.js';
 export { matchesFilter } from './match.js';
 export { compareBy } from './sort.js';
 export type * from './types.js';
+export { dictOf } from './types.js';
 
 /**
  * Parses a filter and an order_by list together, raising the first error in the order the MLflow store meets

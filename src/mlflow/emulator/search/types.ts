@@ -99,3 +99,13 @@ export interface SearchRecords {
   registered_models: RegisteredModelRecord;
   model_versions: ModelVersionRecord;
 }
+
+/**
+ * A record keyed by user-chosen names (tags, params, metrics): no prototype, so `tags.constructor` or
+ * `tags.__proto__` in a filter is just a missing key.
+ */
+export function dictOf<V>(entries: Iterable<readonly [string, V]>): Record<string, V> {
+  const out = Object.create(null) as Record<string, V>;
+  for (const [k, v] of entries) out[k] = v;
+  return out;
+}
