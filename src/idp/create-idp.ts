@@ -159,6 +159,10 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
       // A grant outside idp.grantTypes stays unregistered, so it is "unsupported" (Dex `oauth2.grantTypes`).
       if (config.idp.grantTypes.includes(name as never)) p.registerGrantType(name, grant as never, params);
     }
+    // oidc-provider answers its own failures with `server_error`; the lab logs why.
+    p.on('server_error', (_ctx: unknown, error: Error) =>
+      log.error(`internal error: ${error.stack ?? error.message}`),
+    );
     p.use(offlineAccessWithoutConsent(spec));
     p.use(flavourErrors(spec));
     return p;

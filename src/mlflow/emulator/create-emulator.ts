@@ -108,6 +108,8 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
   } else artifactRoot = await mkdtemp(path.join(tmpdir(), 'authlab-artifacts-'));
   const router = buildRouter(store, registry, { artifactRoot });
 
+  const inFlight = new Set<Promise<void>>();
+  let disposed: Promise<void> | undefined;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -122,11 +124,14 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
       }
     });
     req.on('end', () => {
-      if (res.headersSent) return;
-      void handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
+      if (res.headersSent || disposed) return;
+      const work = handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
         log.error(`internal error: ${(error as Error)?.stack ?? String(error)}`);
         if (!res.headersSent) sendError(res, error);
       });
+      // dispose() waits for handlers under way, so none writes to a removed artifact root or state.
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -173,13 +178,13 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
   const url = new URL(`http://${options.host ?? DEFAULT_HOST}:${port}`);
   log.info(`MLflow emulator (${EMULATED_MLFLOW_VERSION}) at ${url.href}`);
 
-  let disposed: Promise<void> | undefined;
   const dispose = () =>
     (disposed ??= (async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await Promise.allSettled([...inFlight]);
       try {
         await writer?.flush();
       } finally {

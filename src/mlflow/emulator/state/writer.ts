@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,7 +38,8 @@ export class SnapshotWriter {
 
   constructor(file: string, serialize: () => Buffer[], log: Logger) {
     this.#file = file;
-    this.#temporary = `${file}.${process.pid}.tmp`;
+    // Unique per writer: two emulators of one process must not share a temporary file.
+    this.#temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     this.#serialize = serialize;
     this.#log = log;
   }
