@@ -13,7 +13,7 @@ export const out = {
   },
 };
 
-/** Library logs reach stderr only with --verbose (or DEBUG=authlab:*). */
+/** Library logs: warnings and errors always, everything with --verbose; all on stderr. */
 export function stderrLogger(verbose: boolean): Logger {
   const write = (level: string) => (m: string) => {
     if (verbose || level !== 'debug') process.stderr.write(`${level === 'info' ? '' : `${level}: `}${m}\n`);

@@ -26,7 +26,14 @@ const DEX_USER_FIELDS = { name: 'username', userId: 'userID', displayName: 'name
  */
 export function importDexConfig(raw: unknown, prefix: string): ImportedEntities {
   const problems: ConfigProblem[] = [];
-  const cfg = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const isMap = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+  const cfg = (isMap ? raw : {}) as Record<string, unknown>;
+  // Nothing is dropped silently: a Dex file or list of the wrong shape is a problem like any other.
+  if (!isMap) problems.push({ path: prefix, received: raw, rule: 'must be a Dex config (a YAML mapping)' });
+  for (const key of ['staticPasswords', 'staticClients'] as const) {
+    if (cfg[key] !== undefined && !Array.isArray(cfg[key]))
+      problems.push({ path: `${prefix}.${key}`, received: cfg[key], rule: 'must be a list' });
+  }
   const oauth2 = (cfg.oauth2 ?? {}) as Record<string, unknown>;
   const passwordConnector = typeof oauth2.passwordConnector === 'string';
 
@@ -73,7 +80,8 @@ export function importDexConfig(raw: unknown, prefix: string): ImportedEntities 
       ...(typeof p.name === 'string' && { displayName: p.name }),
       ...(typeof p.preferredUsername === 'string' && { preferredUsername: p.preferredUsername }),
       ...(typeof p.emailVerified === 'boolean' && { emailVerified: p.emailVerified }),
-      groups: Array.isArray(p.groups) ? p.groups : [],
+      // A non-list reaches the lab schema as is, which reports it.
+      groups: p.groups ?? [],
     };
     return { label: at, value, fields: DEX_USER_FIELDS };
   });

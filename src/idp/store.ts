@@ -41,10 +41,6 @@ export class LabStore {
     this.#entries.delete(key);
   }
 
-  entries(): IterableIterator<[string, Entry]> {
-    return this.#entries.entries();
-  }
-
   /** The adapter oidc-provider asks for, one per model name. */
   adapterFor(model: string): Adapter {
     const key = (id: string) => `${model}:${id}`;

@@ -70,7 +70,7 @@ export async function requestToken(
     if (password === undefined) {
       throw new AuthlabError(
         'AUTHLAB_INVALID_ARGUMENT',
-        `user "${name}" has only a password hash in the config`,
+        config ? `user "${name}" has only a password hash in the config` : `no password for user "${name}"`,
         {
           hint: 'Pass the password with --password (library: { password }).',
         },

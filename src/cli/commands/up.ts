@@ -129,10 +129,12 @@ function mlflowData(lab: StartedLab): string {
 }
 
 function banner(lab: StartedLab, state: LabState): string {
+  // Passwords and secrets are shown for the default lab only, whose credentials are documented anyway.
+  const demo = state.configFile === fileURLToPath(DEFAULT_CONFIG_FILE);
   const users = lab.config.users
     .map(
       (u) =>
-        `    ${u.name.padEnd(9)} ${u.email.padEnd(22)} ${u.password ? `${u.password.padEnd(18)} ` : '(hash)             '}${u.groups.join(', ') || '(no groups)'}`,
+        `    ${u.name.padEnd(9)} ${u.email.padEnd(22)} ${(demo ? (u.password ?? '(hash)') : '(not shown)').padEnd(18)} ${u.groups.join(', ') || '(no groups)'}`,
     )
     .join('\n');
   const clients = lab.config.clients
@@ -150,7 +152,7 @@ function banner(lab: StartedLab, state: LabState): string {
 
   users (login with the e-mail):
 ${users}
-  clients (secret <id>-secret in the default lab):
+  clients${demo ? ' (secret <id>-secret)' : ''}:
 ${clients}
 
 next:${
@@ -161,8 +163,8 @@ next:${
   }
   npx mlflow-authlab token --user alice            # an id_token for alice through mlflow-cli
   npx mlflow-authlab token --grant client_credentials --client mlflow
-  curl -s -u mlflow-cli:mlflow-cli-secret ${lab.tokenEndpoint} \\
-    -d grant_type=password -d username=alice@example.com -d password=alice-password -d 'scope=openid email groups'
+  curl -s -u ${demo ? 'mlflow-cli:mlflow-cli-secret' : '<client>:<secret>'} ${lab.tokenEndpoint} \\
+    -d grant_type=password -d username=${demo ? 'alice@example.com -d password=alice-password' : '<e-mail> -d password=<password>'} -d 'scope=openid email groups'
 
 Press Ctrl-C to stop.`;
 }

@@ -179,11 +179,6 @@ export class RequestMessage extends Parsed {
   ) {
     super(values);
   }
-
-  /** The raw JSON value of a top-level key (MLflow reads a few straight from the JSON). */
-  raw(name: string): unknown {
-    return isDict(this.json) ? this.json[name] : undefined;
-  }
 }
 
 /**

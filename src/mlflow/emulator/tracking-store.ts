@@ -72,7 +72,8 @@ export const DEFAULT_WORKSPACE = 'default';
 export const DEFAULT_WORKSPACE_DESCRIPTION = 'Default workspace for legacy resources';
 const DEFAULT_EXPERIMENT_ID = '0';
 
-const inView = (stage: 'active' | 'deleted', view: ViewType) =>
+/** Whether a lifecycle stage is in a ViewType. */
+export const inView = (stage: 'active' | 'deleted', view: ViewType) =>
   view === 'ALL' || (view === 'ACTIVE_ONLY' ? stage === 'active' : stage === 'deleted');
 
 /**

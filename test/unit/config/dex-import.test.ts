@@ -232,3 +232,27 @@ describe('importDexConfig() on a parsed Dex config', () => {
     ]);
   });
 });
+
+describe('a Dex file of the wrong shape is reported, never dropped silently', () => {
+  test('not a mapping, lists that are not lists, groups that are not a list', async () => {
+    const { importDexConfig } = await import('../../../src/config/dex.js');
+    expect(importDexConfig(['x'], 'dexConfig').problems).toEqual([
+      { path: 'dexConfig', received: ['x'], rule: 'must be a Dex config (a YAML mapping)' },
+    ]);
+    expect(
+      importDexConfig({ enablePasswordDB: true, staticPasswords: 'x', staticClients: 3 }, 'dexConfig')
+        .problems,
+    ).toEqual([
+      { path: 'dexConfig.staticPasswords', received: 'x', rule: 'must be a list' },
+      { path: 'dexConfig.staticClients', received: 3, rule: 'must be a list' },
+    ]);
+    const { users } = importDexConfig(
+      {
+        enablePasswordDB: true,
+        staticPasswords: [{ email: 'a@x', hash: '$2a$10$x', username: 'a', groups: 'team' }],
+      },
+      'dexConfig',
+    );
+    expect((users[0]!.value as { groups: unknown }).groups).toBe('team');
+  });
+});

@@ -27,9 +27,6 @@ import {
   validateTag,
 } from '../validation.js';
 
-/** Kept here for the registry search, which pages with the same tokens. */
-export { decodeOffset };
-
 // The request messages of service.proto and the schemas of mlflow/server/handlers.py, field for field.
 const RUN_STATUS = { RUNNING: 1, SCHEDULED: 2, FINISHED: 3, FAILED: 4, KILLED: 5 };
 const KEY_VALUE = pb.messageOf({ key: pb.string, value: pb.string });

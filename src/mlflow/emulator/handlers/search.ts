@@ -10,7 +10,7 @@ import {
   type RunRecord,
 } from '../search/index.js';
 import { decodeOffset, experimentJson, pageToken, runJson } from '../serialize.js';
-import type { Experiment, Run, TrackingStore, ViewType } from '../tracking-store.js';
+import { inView, type Experiment, type Run, type TrackingStore, type ViewType } from '../tracking-store.js';
 
 // service.proto's SearchExperiments and SearchRuns, and the handler schemas of mlflow/server/handlers.py.
 const VIEW_TYPE = { ACTIVE_ONLY: 1, DELETED_ONLY: 2, ALL: 3 };
@@ -63,9 +63,6 @@ function checkMaxResults(max: number, { upper }: { upper: boolean }): void {
     );
   }
 }
-
-const inView = (stage: string, view: ViewType) =>
-  view === 'ALL' || (view === 'ACTIVE_ONLY' ? stage === 'active' : stage === 'deleted');
 
 const experimentRecord = (e: Experiment): ExperimentRecord => ({
   experiment_id: e.id,
