@@ -1,18 +1,22 @@
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, describe, expect, test } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const running: ResultPromise[] = [];
 
 /** Each test gets its own state directory, as separate projects would. */
+const sandboxes: string[] = [];
+afterAll(() => Promise.all(sandboxes.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function sandbox() {
   const dir = await mkdtemp(path.join(tmpdir(), 'authlab-e2e-'));
+  sandboxes.push(dir);
   const env = { AUTHLAB_HOME: path.join(dir, '.mlflow-authlab') };
   const cli = (args: string[]) => execa(process.execPath, [BIN, ...args], { cwd: dir, env, reject: false });
   return { dir, env, cli };
