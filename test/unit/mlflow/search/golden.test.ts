@@ -119,16 +119,7 @@ describe('golden corpus searches', () => {
 
 // The fixture must not drift from the corpus: when the corpus is at hand, every search exchange in it is
 // either a case above or excluded with a reason.
-import { GOLDEN_DIR } from '../../../integration/mlflow/golden/corpus.js';
-const FILES = [
-  'client/basic-run',
-  'client/nested-and-status',
-  'client/experiments',
-  'client/registry',
-  'client/workspaces',
-  'client/errors',
-  'rest/edge-cases',
-];
+import { FLOWS as FILES, GOLDEN_DIR } from '../../../integration/mlflow/golden/corpus.js';
 
 describe.skipIf(!existsSync(path.join(GOLDEN_DIR, 'README.md')))('golden fixture coverage', () => {
   it('accounts for every search exchange of the corpus', () => {
