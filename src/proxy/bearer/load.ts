@@ -1,0 +1,62 @@
+// The JWT session loader: extraction, then each verifier in turn, first success wins (oauth2-proxy-and-dex.md
+// §A3 "Pipeline"; pkg/middleware/jwt_session.go).
+import { extractBearer } from './extract.js';
+import type { BearerSession } from './session-from-claims.js';
+import type { BearerVerifier } from './verifier.js';
+
+export type LoadResult =
+  { session: BearerSession; error?: undefined } | { session?: undefined; error: string };
+
+/** The prefix of the error-level log line oauth2-proxy writes when a bearer header fails (jwt_session.go:54). */
+export const BEARER_LOG_PREFIX = 'Error retrieving session from token in Authorization header: ';
+
+/**
+ * Loads a session from an Authorization header. Undefined when there is no header (the cookie loader runs);
+ * an extraction error is returned as it is, a verification failure as the k8s aggregate of every verifier's error.
+ */
+export async function loadBearerSession(
+  authorizationHeader: string | undefined,
+  verifiers: readonly BearerVerifier[],
+  now: number | Date,
+): Promise<LoadResult | undefined> {
+  if (authorizationHeader === undefined || authorizationHeader === '') return undefined;
+  const extracted = extractBearer(authorizationHeader);
+  if (extracted.error !== undefined) return { error: extracted.error };
+  // "This leading error message only occurs if all session loaders fail."
+  const errors = ['unable to verify bearer token'];
+  for (const verifier of verifiers) {
+    const result = await verifier.verify(extracted.token, now);
+    if (result.session) return { session: result.session };
+    errors.push(result.error);
+  }
+  return { error: aggregateError(errors) };
+}
+
+/** k8s.io/apimachinery/pkg/util/errors aggregate: duplicates dropped, brackets only around two or more. */
+export function aggregateError(messages: readonly string[]): string {
+  const unique = [...new Set(messages)];
+  return unique.length === 1 ? unique[0]! : `[${unique.join(', ')}]`;
+}
+
+export interface ExtraJwtIssuer {
+  issuer: string;
+  audience: string;
+}
+
+/**
+ * `--extra-jwt-issuers issuer=audience`, split at the first `=` (pkg/validation/options.go parseJwtIssuers);
+ * malformed entries give oauth2-proxy's validation message.
+ */
+export function parseExtraJwtIssuers(specs: readonly string[]): {
+  issuers: ExtraJwtIssuer[];
+  errors: string[];
+} {
+  const issuers: ExtraJwtIssuer[] = [];
+  const errors: string[] = [];
+  for (const spec of specs) {
+    const i = spec.indexOf('=');
+    if (i < 0) errors.push(`invalid jwt verifier uri=audience spec: ${spec}`);
+    else issuers.push({ issuer: spec.slice(0, i), audience: spec.slice(i + 1) });
+  }
+  return { issuers, errors };
+}
