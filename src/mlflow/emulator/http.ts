@@ -1,14 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MlflowError, invalidParameter } from './errors.js';
-import { parsePythonJson, pyJson, pyTypeName } from './python-values.js';
+import { parsePythonJson } from './python-values.js';
 
 /**
  * The request/response layer of the emulator, shaped after MLflow's Flask handlers
  * (golden/mlflow-3.11/README.md, "Serialisation" and "Validation quirks").
  */
-
-/** One parsed request message: the query string for GET, else the JSON body. */
-export type Message = Record<string, unknown>;
 
 export interface ApiRequest {
   method: string;
@@ -77,16 +74,6 @@ export function sendError(res: ServerResponse, error: unknown): void {
   send(res, { status, text: WERKZEUG[status]! });
 }
 
-export const missingParameter = (name: string) =>
-  invalidParameter(
-    `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
-  );
-
-export const invalidValue = (name: string, value: unknown) =>
-  invalidParameter(
-    `Invalid value ${pyJson(value)} for parameter '${name}' supplied:  Hint: Value was of type '${pyTypeName(value)}'. See the API docs for more information about request parameters.`,
-  );
-
 /**
  * MLflow's `_get_request_json`: POST and PUT need `Content-Type: application/json` (README "Validation quirks"
  * 10; other methods are not checked), then the body is read as JSON whatever its type. `null` where Flask's
@@ -118,96 +105,5 @@ export function readJsonBody(req: ApiRequest): unknown {
     return parsePythonJson(parsed) ?? {};
   } catch {
     throw new HtmlError(500);
-  }
-}
-
-/**
- * The body as one message object (the older reader, kept for handlers that use {@link Fields}): a GET with a
- * query string reads the query; anything else reads the JSON body (a GET may carry one).
- */
-export function readMessage(req: ApiRequest, listFields: ReadonlySet<string> = new Set()): Message {
-  if (req.method === 'GET' && [...req.query.keys()].length > 0) {
-    const message: Message = {};
-    for (const key of new Set(req.query.keys())) {
-      const values = req.query.getAll(key);
-      message[key] = listFields.has(key) ? values : values[0];
-    }
-    return message;
-  }
-  const parsed = readJsonBody(req);
-  // A JSON array (or scalar) breaks the handler: Werkzeug's 500 page (README "Serialisation" 2).
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HtmlError(500);
-  return parsed as Message;
-}
-
-/** Typed access to one message field, with MLflow's exact messages. */
-export class Fields {
-  constructor(private readonly message: Message) {}
-
-  has(name: string): boolean {
-    const v = this.message[name];
-    return v !== undefined && v !== null;
-  }
-
-  raw(name: string): unknown {
-    return this.message[name];
-  }
-
-  /** A proto string field: a JSON number is a type error; missing or "" fails when required. */
-  string(name: string, required: true): string;
-  string(name: string, required?: false): string | undefined;
-  string(name: string, required = false): string | undefined {
-    const v = this.message[name];
-    if (v === undefined || v === null || v === '') {
-      if (required) throw missingParameter(name);
-      return v === '' ? '' : undefined;
-    }
-    if (typeof v !== 'string') throw invalidValue(name, v);
-    return v;
-  }
-
-  /** A proto int64 field; numeric strings are accepted as protobuf's JSON parser does. */
-  int(name: string, required = false): number | undefined {
-    const v = this.message[name];
-    if (v === undefined || v === null || v === '') {
-      if (required) throw missingParameter(name);
-      return undefined;
-    }
-    const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n)) throw invalidValue(name, v);
-    return n;
-  }
-
-  /** A proto double field: numbers, numeric strings and "NaN"/"Infinity"/"-Infinity". */
-  double(name: string, required = false): number | undefined {
-    const v = this.message[name];
-    if (v === undefined || v === null) {
-      if (required) throw missingParameter(name);
-      return undefined;
-    }
-    if (typeof v === 'number') return v;
-    if (typeof v === 'string') {
-      const t = v.trim();
-      if (t === 'NaN' || t === 'Infinity' || t === '-Infinity' || (t !== '' && Number.isFinite(Number(t))))
-        return Number(t);
-    }
-    throw invalidValue(name, v);
-  }
-
-  /** A repeated string field. */
-  strings(name: string): string[] {
-    const v = this.message[name];
-    if (v === undefined || v === null) return [];
-    const list = Array.isArray(v) ? v : [v];
-    for (const item of list) if (typeof item !== 'string') throw invalidValue(name, v);
-    return list as string[];
-  }
-
-  /** A repeated message field (objects). */
-  objects(name: string): Message[] {
-    const v = this.message[name];
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) throw invalidValue(name, v);
-    return v.map((item) => (typeof item === 'object' && item !== null ? (item as Message) : {}));
   }
 }

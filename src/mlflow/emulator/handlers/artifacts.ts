@@ -7,7 +7,8 @@ import {
   validatePathIsSafe,
   workspaceScopedPath,
 } from '../artifacts/paths.js';
-import { Fields, HtmlError, readMessage, type ApiRequest, type ApiResponse } from '../http.js';
+import { HtmlError, type ApiRequest, type ApiResponse } from '../http.js';
+import { assert, pb, requestMessage } from '../request-message.js';
 import type { Router } from '../router.js';
 import type { TrackingStore } from '../tracking-store.js';
 
@@ -29,7 +30,8 @@ export function artifactRoutes(
 
   router
     .api('GET', a, async (req) => {
-      const requested = new Fields(readMessage(req)).string('path');
+      const m = requestMessage(req, { path: pb.string });
+      const requested = m.has('path') ? m.string('path') : undefined;
       const dir = workspaceScopedPath(
         requested === undefined ? undefined : validatePathIsSafe(requested),
         req.workspace,
@@ -77,9 +79,13 @@ async function listRunArtifacts(
   store: TrackingStore,
   repo: LocalArtifactRepository,
 ): Promise<ApiResponse> {
-  const f = new Fields(readMessage(req));
-  const runId = f.string('run_id') || f.string('run_uuid') || f.string('run_id', true);
-  const requested = f.string('path');
+  const m = requestMessage(
+    req,
+    { run_id: pb.string, run_uuid: pb.string, path: pb.string },
+    { run_id: [assert.required, assert.string] },
+  );
+  const runId = m.string('run_id') || m.string('run_uuid');
+  const requested = m.has('path') ? m.string('path') : undefined;
   const relative = requested === undefined ? undefined : validatePathIsSafe(requested);
   const run = store.getRun(req.workspace, runId);
   const rootPath = proxiedRootPath(run.artifactUri);
