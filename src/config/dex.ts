@@ -57,12 +57,7 @@ export function importDexConfig(raw: unknown, prefix: string): ImportedEntities 
         received: p.email,
         rule: 'must be an e-mail address',
       });
-    const hash =
-      typeof p.hash === 'string'
-        ? p.hash
-        : typeof p.hashFromEnv === 'string'
-          ? process.env[p.hashFromEnv]
-          : undefined;
+    const hash = valueOrEnv(p.hash, p.hashFromEnv);
     if (hash === undefined)
       problems.push({
         path: `${at}.hash`,
@@ -100,20 +95,14 @@ export function importDexConfig(raw: unknown, prefix: string): ImportedEntities 
   const clients = staticClients.map((entry, i) => {
     const c = (entry ?? {}) as Record<string, unknown>;
     const at = `${prefix}.staticClients[${i}]`;
-    const id =
-      typeof c.id === 'string' ? c.id : typeof c.idEnv === 'string' ? process.env[c.idEnv] : undefined;
+    const id = valueOrEnv(c.id, c.idEnv);
     if (id === undefined)
       problems.push({
         path: `${at}.id`,
         missing: true,
         rule: 'must be a string (or idEnv naming a set variable)',
       });
-    const secret =
-      typeof c.secret === 'string'
-        ? c.secret
-        : typeof c.secretEnv === 'string'
-          ? process.env[c.secretEnv]
-          : undefined;
+    const secret = valueOrEnv(c.secret, c.secretEnv);
     const redirectURIs = Array.isArray(c.redirectURIs) ? c.redirectURIs : [];
     const isPublic = c.public === true;
     const value = {
@@ -128,4 +117,10 @@ export function importDexConfig(raw: unknown, prefix: string): ImportedEntities 
     return { label: at, value };
   });
   return { users, clients, problems };
+}
+
+/** Dex's `x` / `xEnv` pairs (hash/hashFromEnv, id/idEnv, secret/secretEnv): the value, else the named variable. */
+function valueOrEnv(value: unknown, envName: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return typeof envName === 'string' ? process.env[envName] : undefined;
 }

@@ -139,3 +139,18 @@ function pyDictRepr(value: unknown): string {
   );
   return `{${entries.join(', ')}}`;
 }
+
+/**
+ * The SQL stores' paging: fetch `max_results + 1` rows from the offset (SQLite reads a negative LIMIT as no
+ * limit), answer a token when that extra row came back, and cut the rows with Python's slice `[:max_results]`.
+ */
+export function page<T>(
+  sorted: readonly T[],
+  maxResults: number,
+  offset: number,
+): { items: T[]; next?: string } {
+  const limit = maxResults + 1;
+  const fetched = limit < 0 ? sorted.slice(offset) : sorted.slice(offset, offset + limit);
+  const next = fetched.length === limit ? pageToken(offset + maxResults) : undefined;
+  return { items: fetched.slice(0, maxResults), ...(next !== undefined && { next }) };
+}

@@ -9,7 +9,7 @@ import {
   type ExperimentRecord,
   type RunRecord,
 } from '../search/index.js';
-import { decodeOffset, experimentJson, pageToken, runJson } from '../serialize.js';
+import { decodeOffset, experimentJson, page, runJson } from '../serialize.js';
 import { inView, type Experiment, type Run, type TrackingStore, type ViewType } from '../tracking-store.js';
 
 // service.proto's SearchExperiments and SearchRuns, and the handler schemas of mlflow/server/handlers.py.
@@ -117,12 +117,6 @@ function runRecord(r: Run): RunRecord {
   };
 }
 
-/** One page of `rows` and the token of the next one, if more follow. */
-function page<T>(rows: T[], offset: number, max: number): { items: T[]; next?: string } {
-  const items = rows.slice(offset, offset + max);
-  return { items, ...(offset + max < rows.length && { next: pageToken(offset + max) }) };
-}
-
 /** experiments/search and runs/search over the store, with MLflow's grammar (search/). */
 export function searchHandlers(store: TrackingStore) {
   return {
@@ -144,7 +138,7 @@ export function searchHandlers(store: TrackingStore) {
         .filter(({ record }) => matchesFilter('experiments', record, clauses));
       const compare = compareBy(order);
       rows.sort((a, b) => compare(a.record, b.record));
-      const { items, next } = page(rows, offset, m.int('max_results'));
+      const { items, next } = page(rows, m.int('max_results'), offset);
       return {
         json: {
           ...(items.length > 0 && { experiments: items.map(({ e }) => experimentJson(e)) }),
@@ -171,7 +165,7 @@ export function searchHandlers(store: TrackingStore) {
         .filter(({ record }) => matchesFilter('runs', record, clauses));
       const compare = compareBy(order);
       rows.sort((a, b) => compare(a.record, b.record));
-      const { items, next } = page(rows, offset, max);
+      const { items, next } = page(rows, max, offset);
       return {
         json: {
           ...(items.length > 0 && { runs: items.map(({ r }) => runJson(r)) }),

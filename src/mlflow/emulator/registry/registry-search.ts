@@ -7,7 +7,7 @@ import {
   type OrderKey,
   type RegisteredModelRecord,
 } from '../search/types.js';
-import { decodeOffset, pageToken } from '../serialize.js';
+import { decodeOffset, page } from '../serialize.js';
 import { IS_PROMPT_TAG, liveVersions, type ModelVersion, type RegisteredModel } from './model-registry.js';
 
 export interface RegistrySearch {
@@ -101,15 +101,4 @@ function byKeys<T>(keys: readonly OrderKey[], value: (item: T, key: string) => s
     }
     return 0;
   };
-}
-
-/**
- * The SQL stores' paging: fetch `max_results + 1` rows from the offset (SQLite reads a negative LIMIT as no
- * limit), answer a token when that extra row came back, and cut the rows with Python's slice `[:max_results]`.
- */
-function page<T>(sorted: readonly T[], maxResults: number, offset: number): Page<T> {
-  const limit = maxResults + 1;
-  const fetched = limit < 0 ? sorted.slice(offset) : sorted.slice(offset, offset + limit);
-  const next = fetched.length === limit ? pageToken(offset + maxResults) : undefined;
-  return { items: fetched.slice(0, maxResults), ...(next !== undefined && { next }) };
 }
