@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   AUTHLAB_INVALID_ARGUMENT: 'user',
   AUTHLAB_STATE_INVALID: 'user',
   AUTHLAB_STATE_WRITE_FAILED: 'user',
+  AUTHLAB_PROXY_INIT_FAILED: 'user',
   AUTHLAB_DISPOSED: 'system',
   AUTHLAB_INTERNAL: 'system',
 } as const;

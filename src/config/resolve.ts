@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { AuthlabError } from '../errors.js';
 import { DEFAULT_ISSUER_PATH, type Flavour, type GrantType } from './defaults.js';
 import { formatProblem, problemsFromZod, type ConfigProblem } from './issues.js';
+import { validateProxySection } from '../proxy/parse-options.js';
 import type { ImportedEntities, ImportedEntry } from './dex.js';
 import {
   clientSchema,
@@ -54,6 +55,8 @@ export interface ResolvedLabConfig {
   workspaces: { default?: string; items: Array<{ name: string; description?: string }> };
   rbac: RbacManifest[];
   ports: { idp: number; proxy: number; kube: number; mlflow: number };
+  /** The raw `proxy:` section (oauth2-proxy flag names); `parseProxyOptions()` resolves it when the lab starts. */
+  proxy: Record<string, unknown>;
 }
 
 /** A document read from a file that the config points to (Dex config, RBAC manifests). */
@@ -87,6 +90,7 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
   const problems: ConfigProblem[] = [...(inputs.imported?.problems ?? [])];
   const parsed = labConfigSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues));
+  problems.push(...validateProxySection((raw as { proxy?: unknown } | null | undefined)?.proxy));
 
   const rbac: RbacManifest[] = [];
   const rbacLabels: string[] = [];
@@ -158,6 +162,7 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
     workspaces: cfg.workspaces,
     rbac,
     ports: cfg.ports,
+    proxy: cfg.proxy,
   };
 }
 

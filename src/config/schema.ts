@@ -218,6 +218,14 @@ export const labConfigSchema = z.strictObject({
       }),
     )
     .default([]),
+  /**
+   * oauth2-proxy options by flag name (`skip-jwt-bearer-tokens: true`), as the vendor guide's platform sets them.
+   * Kept raw here: `validateProxySection()` checks them in oauth2-proxy's words, and `parseProxyOptions()`
+   * merges them with `OAUTH2_PROXY_*` variables and what the lab derives (issuer, secrets, upstream).
+   */
+  proxy: z
+    .record(z.string(), z.unknown(), { error: 'must be a mapping of oauth2-proxy options' })
+    .default({}),
   ports: z
     .strictObject({
       idp: port.default(DEFAULT_PORTS.idp),

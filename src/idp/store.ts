@@ -49,6 +49,12 @@ export class LabStore {
     const grace = model === 'AuthorizationCode' ? DEX_GC_PERIOD_SECONDS : 0;
     return {
       upsert: async (id, payload, expiresIn) => {
+        // oidc-provider stamps iat/exp from the system clock; a code must expire on the lab clock instead, or a
+        // login after `lab.clock.advance('168h')` would redeem an already "stale" code.
+        if (model === 'AuthorizationCode' && expiresIn !== undefined) {
+          const now = this.#clock.nowSeconds();
+          payload = { ...payload, iat: now, exp: now + expiresIn };
+        }
         if (expiresIn !== undefined) expiresIn += grace;
         this.set(key(id), payload, expiresIn);
         if (payload.uid) this.set(`${model}:uid:${payload.uid}`, { ...payload, jti: id }, expiresIn);

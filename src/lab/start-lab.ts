@@ -1,12 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createClock, type LabClock } from '../clock.js';
 import { loadConfig, resolveObject } from '../config/load.js';
-import type { ResolvedLabConfig } from '../config/resolve.js';
+import { DEFAULT_HOST } from '../config/defaults.js';
+import { configError, type ResolvedLabConfig } from '../config/resolve.js';
 import type { LabConfigInput } from '../config/schema.js';
 import { AuthlabError } from '../errors.js';
 import { createIdp, type StartedIdp } from '../idp/create-idp.js';
 import { noopLogger, type Logger } from '../log.js';
 import { createMlflowEmulator, type StartedEmulator } from '../mlflow/emulator/create-emulator.js';
+import { listen } from '../listen.js';
+import { createAuthProxy, createProxyServer, type StartedProxy } from '../proxy/create-proxy.js';
+import { parseProxyOptions } from '../proxy/parse-options.js';
 import { pickToken, requestToken, type TokenOptions, type TokenResponse } from './request-token.js';
 
 /** MLflow backends; the container and process kinds come with their issue, `none` runs no MLflow. */
@@ -16,8 +23,8 @@ export type MlflowBackendChoice = (typeof MLFLOW_BACKENDS)[number];
 export interface LabOptions {
   /** A lab.yaml path, a config object, or nothing for the default lab (fixtures/lab.yaml). */
   config?: string | LabConfigInput;
-  /** Ports; 0 = any free port. Default: the config's ports (IdP 5556, MLflow 5000). */
-  ports?: { idp?: number; mlflow?: number };
+  /** Ports; 0 = any free port. Default: the config's ports (proxy 4180, IdP 5556, MLflow 5000). */
+  ports?: { proxy?: number; idp?: number; mlflow?: number };
   /** Which MLflow runs behind the lab; `auto` (default) picks the emulator today. */
   mlflow?: { backend?: MlflowBackendChoice };
   host?: string;
@@ -29,10 +36,17 @@ export interface LabOptions {
    * experiments, runs, models and artifacts under `<stateDir>/mlflow`. Default: none, everything in memory.
    */
   stateDir?: string;
+  /**
+   * `OAUTH2_PROXY_*` variables for the proxy, over the config's `proxy:` section (oauth2-proxy-and-dex.md §A6).
+   * Default: `process.env`.
+   */
+  env?: Record<string, string | undefined>;
 }
 
 /** The object `up --json` prints, with the fields of the parts that exist (DESIGN.md "CLI"). */
 export interface LabInfo {
+  /** The proxy's URL: what MLFLOW_TRACKING_URI points at. */
+  trackingUri?: string;
   issuer: string;
   tokenEndpoint: string;
   mlflow?: { backend: string; url: string };
@@ -47,6 +61,10 @@ export interface LabMlflow {
 }
 
 export interface StartedLab {
+  /** The auth proxy's URL (no trailing slash): the MLFLOW_TRACKING_URI users point at. */
+  readonly trackingUri: string | undefined;
+  /** The oauth2-proxy-compatible proxy in front of MLflow; undefined when there is nothing to front. */
+  readonly proxy: StartedProxy | undefined;
   readonly issuer: string;
   readonly tokenEndpoint: string;
   readonly discoveryUrl: string;
@@ -87,13 +105,24 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
   const clock = options.clock ?? createClock();
   const log = options.log ?? noopLogger;
   const stateDir = options.stateDir === undefined ? undefined : path.resolve(options.stateDir);
-  const idp = await createIdp({
-    config,
-    clock,
-    log,
-    ...(options.host && { host: options.host }),
-    ...(options.ports?.idp !== undefined && { port: options.ports.idp }),
-  });
+  const host = options.host ?? DEFAULT_HOST;
+  // The proxy's port is bound first: with port 0 the IdP must learn the real callback URL before it starts.
+  const proxyServer = createProxyServer();
+  await listen(proxyServer, host, options.ports?.proxy ?? config.ports.proxy, 'proxy', '--port');
+  const proxyPort = (proxyServer.address() as AddressInfo).port;
+  let idp: StartedIdp;
+  try {
+    idp = await createIdp({
+      config: withProxyCallbacks(config, proxyPort),
+      clock,
+      log,
+      ...(options.host && { host: options.host }),
+      ...(options.ports?.idp !== undefined && { port: options.ports.idp }),
+    });
+  } catch (error) {
+    proxyServer.close();
+    throw error;
+  }
 
   let mlflow: LabMlflow | undefined;
   const backend = options.mlflow?.backend ?? 'auto';
@@ -118,9 +147,22 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
       };
     }
   } catch (error) {
+    proxyServer.close();
     await idp.dispose();
     throw error;
   }
+
+  let proxy: StartedProxy | undefined;
+  try {
+    proxy = await startProxy(config, idp, mlflow, proxyServer, options, clock, log);
+  } catch (error) {
+    proxyServer.close();
+    await mlflow?.emulator.dispose();
+    await idp.dispose();
+    throw error;
+  }
+  if (!proxy) proxyServer.close();
+  const trackingUri = proxy?.url.href.replace(/\/$/, '');
 
   let disposed = false;
   const live = () => {
@@ -134,6 +176,7 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     disposed = true;
     return (disposing ??= (async () => {
       try {
+        await proxy?.dispose();
         await mlflow?.emulator.dispose();
       } finally {
         await idp.dispose();
@@ -145,6 +188,8 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     return requestToken(idp.tokenEndpoint, config, o);
   };
   return {
+    trackingUri,
+    proxy,
     issuer: idp.issuer,
     tokenEndpoint: idp.tokenEndpoint,
     discoveryUrl: idp.discoveryUrl,
@@ -165,6 +210,7 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
       mlflow?.emulator.reset();
     },
     info: () => ({
+      ...(trackingUri !== undefined && { trackingUri }),
       issuer: idp.issuer,
       tokenEndpoint: idp.tokenEndpoint,
       ...(mlflow && { mlflow: { backend: mlflow.backend, url: mlflow.url } }),
@@ -172,4 +218,61 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     dispose,
     [Symbol.asyncDispose]: dispose,
   };
+}
+
+/** The proxy's client id: the `proxy:` section's `client-id`, else the default lab's `oauth2-proxy`. */
+function proxyClientId(config: ResolvedLabConfig): string {
+  const id = config.proxy['client-id'];
+  return typeof id === 'string' ? id : 'oauth2-proxy';
+}
+
+/**
+ * Registers the proxy's real callback URLs (127.0.0.1 and localhost on the bound port) with its client, so a lab on
+ * port 0 can still log in. Only plain-HTTP URLs: with `cookie-secure: true` oauth2-proxy asks for an https
+ * redirect_uri, and the IdP's `Unregistered redirect_uri.` is the symptom users meet in production (§A5).
+ */
+function withProxyCallbacks(config: ResolvedLabConfig, port: number): ResolvedLabConfig {
+  const id = proxyClientId(config);
+  const prefix = typeof config.proxy['proxy-prefix'] === 'string' ? config.proxy['proxy-prefix'] : '/oauth2';
+  const extra = ['127.0.0.1', 'localhost'].map((h) => `http://${h}:${port}${prefix}/callback`);
+  return {
+    ...config,
+    clients: config.clients.map((c) =>
+      c.id === id && c.grantTypes.includes('authorization_code')
+        ? { ...c, redirectURIs: [...new Set([...c.redirectURIs, ...extra])] }
+        : c,
+    ),
+  };
+}
+
+/** Resolves the proxy options (config section, then OAUTH2_PROXY_* over it) and starts the proxy on its port. */
+async function startProxy(
+  config: ResolvedLabConfig,
+  idp: StartedIdp,
+  mlflow: LabMlflow | undefined,
+  server: http.Server,
+  options: LabOptions,
+  clock: LabClock,
+  log: Logger,
+): Promise<StartedProxy | undefined> {
+  const clientId = proxyClientId(config);
+  const client = config.clients.find((c) => c.id === clientId);
+  const upstream = mlflow?.url;
+  const hasUpstream =
+    upstream !== undefined || config.proxy.upstream !== undefined || (options.env ?? process.env).OAUTH2_PROXY_UPSTREAMS;
+  if (!hasUpstream) return undefined;
+  const { options: proxyOptions, problems } = parseProxyOptions({
+    config: config.proxy,
+    env: options.env ?? process.env,
+    base: {
+      clientId,
+      ...(client?.secret !== undefined && { clientSecret: client.secret }),
+      oidcIssuerUrl: idp.issuer,
+      ...(upstream !== undefined && { upstreams: [`${upstream}/`] }),
+      // A per-lab secret: 32 random bytes, base64url, i.e. an AES-256 key (§A1 "Secret handling"). Never logged.
+      cookieSecret: randomBytes(32).toString('base64url'),
+    },
+  });
+  if (problems.length > 0) throw configError(`${config.source}, proxy`, problems);
+  return createAuthProxy({ options: proxyOptions, clock, log, server });
 }

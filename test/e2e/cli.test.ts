@@ -26,7 +26,7 @@ async function sandbox() {
 async function up(box: Awaited<ReturnType<typeof sandbox>>, args: string[] = []) {
   const child = execa(
     process.execPath,
-    [BIN, 'up', '--idp-port', '0', '--mlflow-port', '0', '--json', ...args],
+    [BIN, 'up', '--port', '0', '--idp-port', '0', '--mlflow-port', '0', '--json', ...args],
     {
       cwd: box.dir,
       env: box.env,
@@ -144,7 +144,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     await new Promise((r) => blocker.once('listening', r));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const r = await execa(process.execPath, [BIN, 'up', '--idp-port', String(port)], {
+      const r = await execa(process.execPath, [BIN, 'up', '--port', '0', '--idp-port', String(port)], {
         cwd: box.dir,
         env: box.env,
         reject: false,
@@ -162,7 +162,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
   test('a second up in the same place names the running lab', async () => {
     const box = await sandbox();
     const { info } = await up(box);
-    const r = await box.cli(['up', '--idp-port', '0', '--mlflow-port', '0']);
+    const r = await box.cli(['up', '--port', '0', '--idp-port', '0', '--mlflow-port', '0']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe(
       `error: a lab is already running here (pid ${info.pid}, issuer ${info.issuer}, state ${info.stateFile})\n` +
@@ -243,7 +243,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     const file = path.join(box.dir, 'state', 'mlflow', 'mlflow-emulator.json');
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, '{"version":7}');
-    const r = await box.cli(['up', '--idp-port', '0', '--mlflow-port', '0', '--state-dir', 'state']);
+    const r = await box.cli(['up', '--port', '0', '--idp-port', '0', '--mlflow-port', '0', '--state-dir', 'state']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe(
       `error: the MLflow emulator state file ${file} has version 7; this mlflow-authlab reads version 1\n` +

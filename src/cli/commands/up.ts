@@ -9,6 +9,7 @@ import { out, stderrLogger } from '../output.js';
 
 interface UpArgs {
   config?: string;
+  port?: number;
   'idp-port'?: number;
   mlflow: MlflowBackendChoice;
   'mlflow-port'?: number;
@@ -25,6 +26,10 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .option('config', {
         type: 'string',
         describe: 'lab config file (default: the default lab, fixtures/lab.yaml)',
+      })
+      .option('port', {
+        type: 'number',
+        describe: 'port of the auth proxy, the MLFLOW_TRACKING_URI; 0 = any free port (default 4180)',
       })
       .option('idp-port', {
         type: 'number',
@@ -55,7 +60,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
         describe: 'log what the lab does to stderr',
       }) as Argv<UpArgs>,
   handler: async (argv) => {
-    for (const flag of ['idp-port', 'mlflow-port'] as const) {
+    for (const flag of ['port', 'idp-port', 'mlflow-port'] as const) {
       const value = argv[flag];
       if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 65535)) {
         throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', `--${flag} ${String(value)} is not a port`, {
@@ -72,6 +77,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       mlflow: { backend: argv.mlflow },
       ...(argv['state-dir'] !== undefined && { stateDir: argv['state-dir'] }),
       ports: {
+        ...(argv.port !== undefined && { proxy: argv.port }),
         ...(argv['idp-port'] !== undefined && { idp: argv['idp-port'] }),
         ...(argv['mlflow-port'] !== undefined && { mlflow: argv['mlflow-port'] }),
       },
@@ -142,6 +148,7 @@ function banner(lab: StartedLab, state: LabState): string {
     .join('\n');
   return `mlflow-authlab is up (${lab.config.idp.flavour} flavour, config ${displayPath(state.configFile)})
 
+  tracking URI     ${lab.trackingUri ?? '(no proxy: nothing to front)'}
   issuer           ${lab.issuer}
   discovery        ${lab.discoveryUrl}
   token endpoint   ${lab.tokenEndpoint}
@@ -156,9 +163,12 @@ ${users}
 ${clients}
 
 next:${
-    lab.mlflow
+    lab.trackingUri
       ? `
-  export MLFLOW_TRACKING_URI=${lab.mlflow.url} MLFLOW_WORKSPACE=team-a   # the stock MLflow SDK (no auth yet)`
+  export MLFLOW_TRACKING_URI=${lab.trackingUri} MLFLOW_WORKSPACE=team-a
+  export MLFLOW_TRACKING_TOKEN=$(npx mlflow-authlab token --user alice)   # the stock MLflow SDK, through the proxy
+  curl -s -H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" ${lab.trackingUri}/api/2.0/mlflow/experiments/search?max_results=5
+  open ${lab.trackingUri}/ in a browser to sign in through the login page`
       : ''
   }
   npx mlflow-authlab token --user alice            # an id_token for alice through mlflow-cli

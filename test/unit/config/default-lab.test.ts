@@ -201,6 +201,7 @@ describe('resolveObject()', () => {
       workspaces: { default: 'default', items: [{ name: 'default' }] },
       rbac: [],
       ports: { proxy: 4180, idp: 5556, kube: 6443, mlflow: 5000 },
+      proxy: {},
     });
   });
 
@@ -245,5 +246,20 @@ describe('resolveObject()', () => {
       'team-b-viewers',
       'mlflow-admins',
     ]);
+  });
+});
+
+describe('the proxy: section', () => {
+  test("fixtures/lab.yaml sets the vendor guide platform's oauth2-proxy options, and no secret or upstream", async () => {
+    const lab = await loadConfig();
+    expect(lab.proxy).toStrictEqual({
+      'client-id': 'oauth2-proxy',
+      'skip-jwt-bearer-tokens': true,
+      'oidc-extra-audience': ['mlflow-cli', 'mlflow'],
+      'pass-access-token': true,
+      'email-domain': ['*'],
+      'code-challenge-method': 'S256',
+      'cookie-secure': false,
+    });
   });
 });

@@ -1,0 +1,67 @@
+// The sign-in and error pages as oauth2-proxy's handlers send them (oauthproxy.go SignInPage, ErrorPage;
+// oauth2-proxy-and-dex.md §A2 "Exact bodies and headers").
+import type { ProxyContext } from '../context.js';
+import { errorPage, signInPage } from '../pages.js';
+import { appRedirect } from '../redirect.js';
+import { html, noCache } from '../respond.js';
+import type { RequestScope } from '../scope.js';
+
+/** `appDirector.GetRedirect` for this request. */
+export function redirectFor(ctx: ProxyContext, scope: RequestScope): string {
+  const query = new URLSearchParams(scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '');
+  const header = scope.req.headers['x-auth-request-redirect'];
+  return appRedirect({
+    ...(query.has('rd') && { rd: query.get('rd')! }),
+    ...(typeof header === 'string' && { header }),
+    requestUri: scope.requestUri,
+    proxyPrefix: ctx.options.proxyPrefix,
+    whitelistDomains: ctx.options.whitelistDomains,
+  });
+}
+
+/** `SignInPage`: no-cache headers, every session cookie cleared, then the page with the status given. */
+export function renderSignInPage(ctx: ProxyContext, scope: RequestScope, status: number): void {
+  noCache(scope);
+  ctx.store.clear(scope);
+  let rd = redirectFor(ctx, scope);
+  if (rd === `${ctx.options.proxyPrefix}/sign_in`) rd = '/';
+  html(
+    scope,
+    status,
+    signInPage({
+      proxyPrefix: ctx.options.proxyPrefix,
+      redirect: rd,
+      providerName: ctx.options.providerDisplayName,
+      emailDomains: ctx.options.emailDomains,
+    }),
+  );
+}
+
+/**
+ * `ErrorPage`: `appError` is what `--show-debug-on-error` shows; `message` is the text shown otherwise (the
+ * status's default message when absent). `redirect` undefined means the request's app redirect.
+ */
+export function renderErrorPage(
+  ctx: ProxyContext,
+  scope: RequestScope,
+  status: number,
+  appError: string,
+  message?: string,
+  redirect?: string,
+): void {
+  let rd = redirect ?? redirectFor(ctx, scope);
+  if (rd === `${ctx.options.proxyPrefix}/sign_in` || rd === '') rd = '/';
+  html(
+    scope,
+    status,
+    errorPage({
+      status,
+      ...(message !== undefined && { message }),
+      requestId: scope.requestId,
+      proxyPrefix: ctx.options.proxyPrefix,
+      redirect: rd,
+      debugMessage: appError,
+      showDebug: ctx.options.showDebugOnError,
+    }),
+  );
+}

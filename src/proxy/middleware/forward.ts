@@ -1,0 +1,115 @@
+// The reverse proxy to the upstream, as Go's httputil.ReverseProxy behind oauth2-proxy does it
+// (oauth2-proxy-and-dex.md §A4 "Other upstream headers"; pkg/upstream/http.go): the raw request URI, hop-by-hop
+// headers dropped both ways, X-Forwarded-For appended, the client's Host kept (`pass-host-header`), and a 502
+// error page when the upstream cannot be reached (§A2).
+import http from 'node:http';
+import type { MiddlewareFactory } from '../chain.js';
+import type { ProxyContext } from '../context.js';
+import { renderErrorPage } from '../endpoints/pages.js';
+import { UPSTREAM_ERROR_MESSAGE } from '../pages.js';
+import type { RequestScope } from '../scope.js';
+
+/** RFC 7230 hop-by-hop headers, the list Go's ReverseProxy removes. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function dropHopByHop(headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders): void {
+  const connection = headers.connection;
+  const listed = typeof connection === 'string' ? connection.split(',').map((s) => s.trim().toLowerCase()) : [];
+  for (const name of [...HOP_BY_HOP, ...listed]) delete headers[name];
+}
+
+/** Go's dial error text for the common failures, so the log line reads like production's [inf]. */
+function goDialError(error: NodeJS.ErrnoException, target: URL): string {
+  const addr = target.host.includes(':') ? target.host : `${target.hostname}:${target.protocol === 'https:' ? 443 : 80}`;
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return `dial tcp ${addr}: connect: connection refused`;
+    case 'ENOTFOUND':
+      return `dial tcp: lookup ${target.hostname}: no such host`;
+    case 'ECONNRESET':
+      return 'EOF';
+    default:
+      return error.message;
+  }
+}
+
+export const forward: MiddlewareFactory = (ctx) => {
+  const target = new URL(ctx.options.upstreams[0] ?? 'http://127.0.0.1:5000/');
+  return {
+    name: 'forward',
+    handle(scope) {
+      return new Promise<boolean>((resolve) => proxyRequest(ctx, scope, target, ctx.agent, () => resolve(true)));
+    },
+  };
+};
+
+function proxyRequest(ctx: ProxyContext, scope: RequestScope, target: URL, agent: http.Agent, done: () => void) {
+  const { req, res } = scope;
+  const headers: http.OutgoingHttpHeaders = { ...req.headers };
+  dropHopByHop(headers);
+  const prior = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${scope.clientIp}` : scope.clientIp;
+  if (!ctx.options.passHostHeader) headers.host = target.host;
+  scope.upstream = target.pathname || '/';
+
+  const upstreamReq = http.request({
+    agent,
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: target.port,
+    method: req.method,
+    path: scope.requestUri,
+    headers,
+  });
+  let finished = false;
+  const finish = () => {
+    if (!finished) {
+      finished = true;
+      done();
+    }
+  };
+  upstreamReq.on('response', (upRes) => {
+    const out: http.OutgoingHttpHeaders = { ...upRes.headers };
+    dropHopByHop(out);
+    for (const [k, v] of Object.entries(scope.responseHeaders)) out[k.toLowerCase()] = v;
+    if (scope.setCookies.length > 0) {
+      const upstreamCookies = upRes.headers['set-cookie'] ?? [];
+      out['set-cookie'] = [...scope.setCookies, ...upstreamCookies];
+    }
+    res.writeHead(upRes.statusCode ?? 502, out);
+    upRes.on('data', (chunk: Buffer) => (scope.bytesOut += chunk.length));
+    upRes.pipe(res);
+    upRes.on('end', finish);
+    upRes.on('error', () => {
+      res.destroy();
+      finish();
+    });
+  });
+  upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
+    if (res.headersSent) {
+      res.destroy();
+      return finish();
+    }
+    const text = goDialError(error, target);
+    ctx.log.errorf('error_page.go:96', `Error proxying to upstream server: ${text}`);
+    // The user is already past authentication: the page's buttons lead to "/" (ProxyErrorHandler).
+    renderErrorPage(ctx, scope, 502, text, UPSTREAM_ERROR_MESSAGE, '/');
+    finish();
+  });
+  // A client that goes away takes the upstream request with it.
+  res.on('close', () => {
+    if (!res.writableFinished) upstreamReq.destroy();
+    finish();
+  });
+  req.pipe(upstreamReq);
+}

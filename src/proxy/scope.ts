@@ -1,0 +1,61 @@
+// The one object the proxy's middlewares share for a request (oauth2-proxy's `middlewareapi.RequestScope`,
+// aesthetics.md §4): identity of the request, the session once a loader found one, and what the response needs.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseCookieHeader, type RequestCookie } from './session/cookie-chunks.js';
+import type { SessionState } from './session/cookie-codec.js';
+
+export interface RequestScope {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** `--request-id-header` (X-Request-Id) from the client, else a random UUID (§A6 "Log formats"). */
+  readonly requestId: string;
+  /** The peer address; oauth2-proxy only trusts X-Real-IP/X-Forwarded-For with --reverse-proxy (§A4). */
+  readonly clientIp: string;
+  /** The raw request URI as received (path and query). */
+  readonly requestUri: string;
+  /** The path without query or fragment (what skip-auth routes match, §A5). */
+  readonly path: string;
+  readonly startedAt: number;
+  /** The request's cookies, in order. */
+  readonly cookies: RequestCookie[];
+  /** The session a loader produced (bearer first, then cookie, §A3 "Pipeline"). */
+  session: SessionState | undefined;
+  sessionSource: 'bearer' | 'cookie' | undefined;
+  /** Set-Cookie values the response must carry (cleared, refreshed or new cookies). */
+  readonly setCookies: string[];
+  /** Response headers set before the response is written (GAP-Auth, X-Auth-Request-*). */
+  readonly responseHeaders: Record<string, string>;
+  /** The upstream the request went to, for the request log (`-` when none). */
+  upstream: string;
+  /** Body bytes sent, for the request log. */
+  bytesOut: number;
+}
+
+export function createScope(req: IncomingMessage, res: ServerResponse, requestIdHeader: string): RequestScope {
+  const rawId = req.headers[requestIdHeader.toLowerCase()];
+  const requestId = (Array.isArray(rawId) ? rawId[0] : rawId) || randomUUID();
+  const requestUri = req.url ?? '/';
+  const cut = requestUri.search(/[?#]/);
+  return {
+    req,
+    res,
+    requestId,
+    clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
+    requestUri,
+    path: cut < 0 ? requestUri : requestUri.slice(0, cut),
+    startedAt: performance.now(),
+    cookies: parseCookieHeader(req.headers.cookie),
+    session: undefined,
+    sessionSource: undefined,
+    setCookies: [],
+    responseHeaders: {},
+    upstream: '',
+    bytesOut: 0,
+  };
+}
+
+/** The name the request log and auth log show: the session's e-mail, else its user (§A6). */
+export function logUsername(session: SessionState | undefined): string {
+  return session?.email || session?.user || '';
+}
