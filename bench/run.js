@@ -15,6 +15,7 @@ import { webcrypto } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { EMULATOR_FIGURES, emulatorLatency } from './emulator.js';
+import { PROXY_FIGURES, proxyCost } from './proxy.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH = path.join(ROOT, 'bench');
@@ -42,7 +43,17 @@ const TOKEN_REQUEST = {
 const SERVERS = {
   ours: {
     name: 'mlflow-authlab',
-    args: [path.join(ROOT, 'dist/cli/main.js'), 'up', '--idp-port', '0', '--mlflow-port', '0', '--json'],
+    args: [
+      path.join(ROOT, 'dist/cli/main.js'),
+      'up',
+      '--port',
+      '0',
+      '--idp-port',
+      '0',
+      '--mlflow-port',
+      '0',
+      '--json',
+    ],
   },
   reference: { name: 'oauth2-mock-server', args: [path.join(BENCH, 'reference-server.js')] },
 };
@@ -113,7 +124,7 @@ process.once('SIGTERM', () => process.exit(143));
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'authlab-bench-'));
 /** Rows without a `reference` of their own are read against oauth2-mock-server. */
-const ALL_FIGURES = [...FIGURES, ...EMULATOR_FIGURES];
+const ALL_FIGURES = [...FIGURES, ...EMULATOR_FIGURES, ...PROXY_FIGURES];
 const samples = Object.fromEntries(ALL_FIGURES.map((f) => [f.id, { ours: [], reference: [] }]));
 const loadRuns = [];
 const began = performance.now();
@@ -166,6 +177,7 @@ async function main() {
   }
 
   const emulator = await emulatorLatency({ rounds: ROUNDS, samples });
+  await proxyCost({ rounds: ROUNDS, samples });
 
   const figures = ALL_FIGURES.map((f) => summarise(f, samples[f.id]));
   const durationS = (performance.now() - began) / 1000;

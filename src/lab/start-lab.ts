@@ -259,7 +259,9 @@ async function startProxy(
   const client = config.clients.find((c) => c.id === clientId);
   const upstream = mlflow?.url;
   const hasUpstream =
-    upstream !== undefined || config.proxy.upstream !== undefined || (options.env ?? process.env).OAUTH2_PROXY_UPSTREAMS;
+    upstream !== undefined ||
+    config.proxy.upstream !== undefined ||
+    (options.env ?? process.env).OAUTH2_PROXY_UPSTREAMS;
   if (!hasUpstream) return undefined;
   const { options: proxyOptions, problems } = parseProxyOptions({
     config: config.proxy,

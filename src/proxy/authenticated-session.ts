@@ -8,9 +8,7 @@ import type { RequestScope } from './scope.js';
 import type { SessionState } from './session/cookie-codec.js';
 
 export type Authenticated =
-  | { kind: 'ok'; session: SessionState | undefined }
-  | { kind: 'needs-login' }
-  | { kind: 'denied' };
+  { kind: 'ok'; session: SessionState | undefined } | { kind: 'needs-login' } | { kind: 'denied' };
 
 /** `IsAllowedRequest`: a preflight with `skip-auth-preflight`, or a `skip-auth-route` match. */
 export function isAllowedRequest(ctx: ProxyContext, scope: RequestScope): boolean {
@@ -54,7 +52,9 @@ function allowedEntities(query: URLSearchParams, key: string): Set<string> {
 /** `authOnlyAuthorize`: the `allowed_groups`, `allowed_email_domains` and `allowed_emails` query constraints. */
 export function authOnlyAuthorize(scope: RequestScope, session: SessionState | undefined): boolean {
   if (!session) return true;
-  const q = new URLSearchParams(scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '');
+  const q = new URLSearchParams(
+    scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '',
+  );
   const groups = allowedEntities(q, 'allowed_groups');
   if (groups.size > 0 && !(session.groups ?? []).some((g) => groups.has(g))) return false;
   const domains = allowedEntities(q, 'allowed_email_domains');

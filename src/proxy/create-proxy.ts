@@ -98,7 +98,8 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
     res.on('finish', () => logRequest(ctx, scope));
     runChain(chain, scope).catch((error: unknown) => fail(ctx, scope, error));
   });
-  if (!o.server) await listen(server, o.host ?? DEFAULT_HOST, o.port ?? DEFAULT_PORTS.proxy, 'proxy', '--port');
+  if (!o.server)
+    await listen(server, o.host ?? DEFAULT_HOST, o.port ?? DEFAULT_PORTS.proxy, 'proxy', '--port');
 
   // The start-up lines oauth2-proxy prints, for comparing a lab log with production's (§A6).
   proxyLog.printf(CONFIGURED_AT, configuredLine(options.providerDisplayName, options.clientId));
@@ -146,4 +147,3 @@ function logRequest(ctx: ProxyContext, scope: RequestScope): void {
     }),
   );
 }
-

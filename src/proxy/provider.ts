@@ -22,21 +22,27 @@ export interface OidcProvider {
   /** The authorize URL with oauth2-proxy's parameters, sorted as `url.Values.Encode()` sorts them (§A5). */
   loginUrl(o: { redirectUri: string; state: string; codeChallenge?: string }): string;
   /** `Redeem` + `createSession`: the session for an authorization code, or the error text oauth2-proxy logs. */
-  redeem(o: { code: string; redirectUri: string; codeVerifier?: string }, nowMs: number): Promise<SessionOutcome>;
+  redeem(
+    o: { code: string; redirectUri: string; codeVerifier?: string },
+    nowMs: number,
+  ): Promise<SessionOutcome>;
   /** `RefreshSession`: undefined when there is no refresh token ("not refreshed"), else the new session. */
   refresh(session: SessionState, nowMs: number): Promise<SessionOutcome | undefined>;
   /** `ValidateSession`: the ID token still verifies (exp included) at `nowMs`. */
   validate(session: SessionState, nowMs: number): Promise<string | undefined>;
 }
 
-export type SessionOutcome = { session: SessionState; error?: undefined } | { session?: undefined; error: string };
+export type SessionOutcome =
+  { session: SessionState; error?: undefined } | { session?: undefined; error: string };
 
 /** Why the proxy could not start, in oauth2-proxy's fatal start-up wording (§A3, last bullets). */
 function initError(detail: string): AuthlabError {
   return new AuthlabError(
     'AUTHLAB_PROXY_INIT_FAILED',
     `Failed to initialise OAuth2 Proxy: error initialising provider: could not create provider data: error building OIDC ProviderVerifier: could not get verifier builder: error while discovery OIDC configuration: ${detail}`,
-    { hint: 'Check proxy.oidc-issuer-url: it must be exactly the issuer the IdP publishes (no trailing slash).' },
+    {
+      hint: 'Check proxy.oidc-issuer-url: it must be exactly the issuer the IdP publishes (no trailing slash).',
+    },
   );
 }
 
@@ -50,7 +56,8 @@ async function discover(issuer: string, skipIssuerCheck: boolean): Promise<Provi
     throw initError(`failed to discover OIDC configuration: Get ${goQuote(url)}: ${causeText(error)}`);
   }
   const body = await res.text();
-  if (res.status !== 200) throw initError(`failed to discover OIDC configuration: ${res.status} ${res.statusText}: ${body}`);
+  if (res.status !== 200)
+    throw initError(`failed to discover OIDC configuration: ${res.status} ${res.statusText}: ${body}`);
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(body) as Record<string, unknown>;
@@ -63,7 +70,9 @@ async function discover(issuer: string, skipIssuerCheck: boolean): Promise<Provi
     );
   const str = (k: string) => (typeof doc[k] === 'string' ? (doc[k] as string) : '');
   const algs = Array.isArray(doc.id_token_signing_alg_values_supported)
-    ? (doc.id_token_signing_alg_values_supported as unknown[]).filter((a): a is string => typeof a === 'string')
+    ? (doc.id_token_signing_alg_values_supported as unknown[]).filter(
+        (a): a is string => typeof a === 'string',
+      )
     : [];
   return {
     authorizationEndpoint: str('authorization_endpoint'),
@@ -177,7 +186,11 @@ export async function createOidcProvider(options: ProxyOptions): Promise<OidcPro
   }
 
   /** `createSession`: verify the ID token, claims → session, CreatedAt now, ExpiresOn = the token's expiry. */
-  async function createSession(body: TokenResponseBody, nowMs: number, refresh: boolean): Promise<SessionOutcome> {
+  async function createSession(
+    body: TokenResponseBody,
+    nowMs: number,
+    refresh: boolean,
+  ): Promise<SessionOutcome> {
     if (!body.id_token) {
       if (!refresh) return { error: 'token response did not contain an id_token' };
       return { error: 'could not verify id_token: token response did not contain an id_token' };
@@ -224,7 +237,11 @@ export async function createOidcProvider(options: ProxyOptions): Promise<OidcPro
       return url.href;
     },
     async redeem({ code, redirectUri, codeVerifier }, nowMs) {
-      const params: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri };
+      const params: Record<string, string> = {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+      };
       if (codeVerifier) params.code_verifier = codeVerifier;
       const body = await tokenRequest(params);
       if (typeof body === 'string') return { error: `token exchange failed: ${body}` };
@@ -237,7 +254,9 @@ export async function createOidcProvider(options: ProxyOptions): Promise<OidcPro
         return { error: `unable to redeem refresh token: failed to get token: ${body}` };
       const next = await createSession(body, nowMs, true);
       if (next.error !== undefined)
-        return { error: `unable to redeem refresh token: unable create new session state from response: ${next.error}` };
+        return {
+          error: `unable to redeem refresh token: unable create new session state from response: ${next.error}`,
+        };
       // A refresh without a new ID token keeps the old identity (redeemRefreshToken).
       return { session: { ...session, ...next.session } };
     },
@@ -251,10 +270,9 @@ export async function createOidcProvider(options: ProxyOptions): Promise<OidcPro
 
 function hasEmail(idToken: string, claim: string): boolean {
   try {
-    const payload = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
-      string,
-      unknown
-    >;
+    const payload = JSON.parse(
+      Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as Record<string, unknown>;
     return typeof payload[claim] === 'string' && payload[claim] !== '';
   } catch {
     return false;

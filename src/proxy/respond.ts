@@ -59,7 +59,7 @@ export function html(scope: RequestScope, status: number, page: string): void {
  * hex-escaped, so `/a/..` is sent as `/`.
  */
 export function goRedirectLocation(location: string): string {
-  let url = location.replace(/[^\x00-\x7f]/gu, (ch) =>
+  let url = location.replace(/[\u0080-\u{10ffff}]/gu, (ch) =>
     [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).toUpperCase()}`).join(''),
   );
   if (!url.startsWith('/') || url.startsWith('//')) return url;
@@ -83,6 +83,11 @@ export function redirect(scope: RequestScope, target: string): void {
   const location = goRedirectLocation(target);
   const method = scope.req.method ?? 'GET';
   if (method === 'GET' || method === 'HEAD')
-    send(scope, 302, { Location: location, 'Content-Type': 'text/html; charset=utf-8' }, goRedirectBody(location));
+    send(
+      scope,
+      302,
+      { Location: location, 'Content-Type': 'text/html; charset=utf-8' },
+      goRedirectBody(location),
+    );
   else send(scope, 302, { Location: location });
 }

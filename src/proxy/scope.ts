@@ -32,7 +32,11 @@ export interface RequestScope {
   bytesOut: number;
 }
 
-export function createScope(req: IncomingMessage, res: ServerResponse, requestIdHeader: string): RequestScope {
+export function createScope(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestIdHeader: string,
+): RequestScope {
   const rawId = req.headers[requestIdHeader.toLowerCase()];
   const requestId = (Array.isArray(rawId) ? rawId[0] : rawId) || randomUUID();
   const requestUri = req.url ?? '/';

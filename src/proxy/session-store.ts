@@ -61,7 +61,12 @@ export function createSessionStore(options: ProxyOptions, log: Logger): SessionS
     load(scope, nowMs) {
       const value = readSessionCookie(scope.cookies, name);
       if (value === undefined) return undefined;
-      return openSession(value, { secret: options.cookieSecret, now: nowMs, expireMs: options.cookieExpireMs, name });
+      return openSession(value, {
+        secret: options.cookieSecret,
+        now: nowMs,
+        expireMs: options.cookieExpireMs,
+        name,
+      });
     },
     save(scope, session, nowMs) {
       const value = sealSession(session, { secret: options.cookieSecret, now: nowMs, name });
@@ -75,4 +80,3 @@ export function createSessionStore(options: ProxyOptions, log: Logger): SessionS
     },
   };
 }
-

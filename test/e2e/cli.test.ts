@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,6 +36,8 @@ async function up(box: Awaited<ReturnType<typeof sandbox>>, args: string[] = [])
     },
   );
   running.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const info = await new Promise<Record<string, any>>((resolve, reject) => {
     let text = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -43,7 +46,7 @@ async function up(box: Awaited<ReturnType<typeof sandbox>>, args: string[] = [])
     });
     void child.then((r) => reject(new Error(`up exited ${r.exitCode} before it was ready`)));
   });
-  return { child, info };
+  return { child, info, stderr: () => stderr };
 }
 
 afterEach(async () => {
@@ -54,10 +57,59 @@ afterEach(async () => {
 });
 
 describe('mlflow-authlab CLI (built), through execa', () => {
+  test('up fronts MLflow with the proxy: bearer from `token` passes, none gets the sign-in page or 401 {}, admin-cli is logged', async () => {
+    // The issue's "done when", as a user runs it: an echo upstream stands in for MLflow to show the headers.
+    const echo = http.createServer((req, res) => res.end(JSON.stringify(req.headers)));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const box = await sandbox();
+    const lab = (await readFile(fileURLToPath(new URL('../../fixtures/lab.yaml', import.meta.url)), 'utf8'))
+      .replace(
+        '  - rbac/default-lab.yaml',
+        `  - ${fileURLToPath(new URL('../../fixtures/rbac/default-lab.yaml', import.meta.url))}`,
+      )
+      .replace(
+        'proxy:\n',
+        `proxy:\n  upstream: http://127.0.0.1:${(echo.address() as net.AddressInfo).port}/\n`,
+      );
+    await writeFile(path.join(box.dir, 'lab.yaml'), lab);
+    try {
+      const { info, stderr } = await up(box, ['--config', 'lab.yaml', '--mlflow', 'none']);
+      const token = (await box.cli(['token', '--user', 'alice'])).stdout.trim();
+      const through = await fetch(`${info.trackingUri}/api/2.0/mlflow/experiments/search`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(through.status).toBe(200);
+      expect(await through.json()).toMatchObject({
+        'x-forwarded-email': 'alice@example.com',
+        'x-forwarded-groups': 'team-a-editors',
+      });
+      const anonymous = await fetch(`${info.trackingUri}/api/2.0/mlflow/experiments/search`);
+      expect(anonymous.status).toBe(403);
+      expect(await anonymous.text()).toContain('<title>Sign In</title>');
+      const json = await fetch(`${info.trackingUri}/x`, { headers: { accept: 'application/json' } });
+      expect([json.status, await json.text()]).toEqual([401, '{}']);
+      const admin = (await box.cli(['token', '--user', 'alice', '--client', 'admin-cli'])).stdout.trim();
+      await fetch(`${info.trackingUri}/x`, { headers: { authorization: `Bearer ${admin}` } });
+      expect(stderr()).toContain(
+        'Error retrieving session from token in Authorization header: [unable to verify bearer token, audience from claim aud with value [admin-cli] does not match with any of allowed audiences map[mlflow:{} mlflow-cli:{} oauth2-proxy:{}]]',
+      );
+    } finally {
+      echo.close();
+    }
+  });
+
   test('up --json prints the lab object once ready; token prints a JWT that verifies against the JWKS', async () => {
     const box = await sandbox();
     const { info } = await up(box);
-    expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'mlflow', 'stateFile', 'pid']);
+    expect(Object.keys(info)).toEqual([
+      'trackingUri',
+      'issuer',
+      'tokenEndpoint',
+      'mlflow',
+      'stateFile',
+      'pid',
+    ]);
+    expect(info.trackingUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.mlflow).toEqual({
       backend: 'emulator',
       url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
@@ -243,7 +295,17 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     const file = path.join(box.dir, 'state', 'mlflow', 'mlflow-emulator.json');
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, '{"version":7}');
-    const r = await box.cli(['up', '--port', '0', '--idp-port', '0', '--mlflow-port', '0', '--state-dir', 'state']);
+    const r = await box.cli([
+      'up',
+      '--port',
+      '0',
+      '--idp-port',
+      '0',
+      '--mlflow-port',
+      '0',
+      '--state-dir',
+      'state',
+    ]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe(
       `error: the MLflow emulator state file ${file} has version 7; this mlflow-authlab reads version 1\n` +

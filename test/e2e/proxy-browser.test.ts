@@ -42,10 +42,7 @@ describe.skipIf(!haveChromium)('signing in through the proxy in a real browser (
     await expect(page.title()).resolves.toBe('dex');
     await page.fill('#login', 'alice@example.com');
     await page.fill('#password', 'alice-password');
-    await Promise.all([
-      page.waitForURL(`${p.url}/experiments/list?view=all`),
-      page.click('#submit-login'),
-    ]);
+    await Promise.all([page.waitForURL(`${p.url}/experiments/list?view=all`), page.click('#submit-login')]);
     const landed = JSON.parse((await page.textContent('body'))!) as Echoed;
     expect(landed.url).toBe('/experiments/list?view=all');
     expect(landed.headers['x-forwarded-email']).toBe('alice@example.com');

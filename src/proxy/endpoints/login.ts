@@ -38,7 +38,11 @@ function csrfAttributes(ctx: ProxyContext, scope: RequestScope, maxAgeMs: number
 }
 
 /** `doOAuthStart`: a CSRF cookie, then 302 to the IdP's authorize URL. */
-export function startLogin(ctx: ProxyContext, scope: RequestScope, appRedirect = redirectFor(ctx, scope)): void {
+export function startLogin(
+  ctx: ProxyContext,
+  scope: RequestScope,
+  appRedirect = redirectFor(ctx, scope),
+): void {
   noCache(scope);
   const verifier = ctx.options.codeChallengeMethod === '' ? undefined : codeVerifier();
   const challenge =
@@ -55,7 +59,9 @@ export function startLogin(ctx: ProxyContext, scope: RequestScope, appRedirect =
     { stateNonce, oidcNonce, ...(verifier !== undefined && { codeVerifier: verifier }) },
     { secret: ctx.options.cookieSecret, now, name },
   );
-  scope.setCookies.push(serializeCookie(name, sealed, csrfAttributes(ctx, scope, ctx.options.cookieCsrfExpireMs)));
+  scope.setCookies.push(
+    serializeCookie(name, sealed, csrfAttributes(ctx, scope, ctx.options.cookieCsrfExpireMs)),
+  );
   const loginUrl = ctx.provider.loginUrl({
     redirectUri: oauthRedirectUri(ctx, scope),
     state: `${hashNonce(stateNonce)}:${appRedirect}`,
@@ -65,7 +71,9 @@ export function startLogin(ctx: ProxyContext, scope: RequestScope, appRedirect =
 }
 
 const query = (scope: RequestScope) =>
-  new URLSearchParams(scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '');
+  new URLSearchParams(
+    scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '',
+  );
 
 /** `OAuthCallback`. */
 async function callback(ctx: ProxyContext, scope: RequestScope): Promise<void> {
@@ -135,7 +143,12 @@ async function callback(ctx: ProxyContext, scope: RequestScope): Promise<void> {
   // csrf.ClearCookie: Max-Age=0 with an empty value.
   scope.setCookies.push(serializeCookie(name, '', csrfAttributes(ctx, scope, -1000)));
   if (hashNonce(csrf.stateNonce) !== nonce) {
-    ctx.log.auth(scope, 'AuthFailure', 'Invalid authentication via OAuth2: CSRF token mismatch, potential attack', session.email);
+    ctx.log.auth(
+      scope,
+      'AuthFailure',
+      'Invalid authentication via OAuth2: CSRF token mismatch, potential attack',
+      session.email,
+    );
     return renderErrorPage(ctx, scope, 403, 'CSRF token mismatch, potential attack', CSRF_ERROR_MESSAGE);
   }
   const invalid = await ctx.provider.validate(session, now);
@@ -145,7 +158,10 @@ async function callback(ctx: ProxyContext, scope: RequestScope): Promise<void> {
     return renderErrorPage(ctx, scope, 403, 'Session validation failed');
   }
   if (!isValidRedirect(appRedirect, ctx.options.whitelistDomains)) appRedirect = '/';
-  if (emailDomainAllowed(session.email, ctx.options.emailDomains) && groupsAllowed(session.groups ?? [], ctx.options.allowedGroups)) {
+  if (
+    emailDomainAllowed(session.email, ctx.options.emailDomains) &&
+    groupsAllowed(session.groups ?? [], ctx.options.allowedGroups)
+  ) {
     ctx.log.auth(scope, 'AuthSuccess', `Authenticated via OAuth2: ${sessionString(session)}`, session.email);
     ctx.store.save(scope, session, now);
     return redirect(scope, appRedirect);

@@ -8,7 +8,9 @@ import type { RequestScope } from '../scope.js';
 
 /** `appDirector.GetRedirect` for this request. */
 export function redirectFor(ctx: ProxyContext, scope: RequestScope): string {
-  const query = new URLSearchParams(scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '');
+  const query = new URLSearchParams(
+    scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '',
+  );
   const header = scope.req.headers['x-auth-request-redirect'];
   return appRedirect({
     ...(query.has('rd') && { rd: query.get('rd')! }),

@@ -56,7 +56,10 @@ async function refreshIfNeeded(
   const age = Math.floor(now / 1000) * 1000 - (session.createdAt ?? now);
   if (!(refreshMs > 0 && session.createdAt !== undefined && age > refreshMs)) return undefined;
   const user = session.user ?? '';
-  ctx.log.printf('stored_session.go:205', `Refreshing session - User: ${user}; SessionAge: ${formatGoDuration(age)}`);
+  ctx.log.printf(
+    'stored_session.go:205',
+    `Refreshing session - User: ${user}; SessionAge: ${formatGoDuration(age)}`,
+  );
   let refreshed = false;
   const outcome = await ctx.provider.refresh(session, now);
   if (outcome === undefined) {

@@ -24,13 +24,16 @@ const HOP_BY_HOP = new Set([
 
 function dropHopByHop(headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders): void {
   const connection = headers.connection;
-  const listed = typeof connection === 'string' ? connection.split(',').map((s) => s.trim().toLowerCase()) : [];
+  const listed =
+    typeof connection === 'string' ? connection.split(',').map((s) => s.trim().toLowerCase()) : [];
   for (const name of [...HOP_BY_HOP, ...listed]) delete headers[name];
 }
 
 /** Go's dial error text for the common failures, so the log line reads like production's [inf]. */
 function goDialError(error: NodeJS.ErrnoException, target: URL): string {
-  const addr = target.host.includes(':') ? target.host : `${target.hostname}:${target.protocol === 'https:' ? 443 : 80}`;
+  const addr = target.host.includes(':')
+    ? target.host
+    : `${target.hostname}:${target.protocol === 'https:' ? 443 : 80}`;
   switch (error.code) {
     case 'ECONNREFUSED':
       return `dial tcp ${addr}: connect: connection refused`;
@@ -48,17 +51,27 @@ export const forward: MiddlewareFactory = (ctx) => {
   return {
     name: 'forward',
     handle(scope) {
-      return new Promise<boolean>((resolve) => proxyRequest(ctx, scope, target, ctx.agent, () => resolve(true)));
+      return new Promise<boolean>((resolve) =>
+        proxyRequest(ctx, scope, target, ctx.agent, () => resolve(true)),
+      );
     },
   };
 };
 
-function proxyRequest(ctx: ProxyContext, scope: RequestScope, target: URL, agent: http.Agent, done: () => void) {
+function proxyRequest(
+  ctx: ProxyContext,
+  scope: RequestScope,
+  target: URL,
+  agent: http.Agent,
+  done: () => void,
+) {
   const { req, res } = scope;
   const headers: http.OutgoingHttpHeaders = { ...req.headers };
   dropHopByHop(headers);
   const prior = req.headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${scope.clientIp}` : scope.clientIp;
+  headers['x-forwarded-for'] = prior
+    ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${scope.clientIp}`
+    : scope.clientIp;
   if (!ctx.options.passHostHeader) headers.host = target.host;
   scope.upstream = target.pathname || '/';
 

@@ -8,7 +8,12 @@ import type { ProxyOptions } from '../options.js';
 export function injectedRequestHeaders(o: ProxyOptions): Set<string> {
   const names = new Set<string>();
   if (o.passUserHeaders) {
-    for (const h of ['x-forwarded-groups', 'x-forwarded-user', 'x-forwarded-email', 'x-forwarded-preferred-username'])
+    for (const h of [
+      'x-forwarded-groups',
+      'x-forwarded-user',
+      'x-forwarded-email',
+      'x-forwarded-preferred-username',
+    ])
       names.add(h);
   }
   if (o.passAccessToken) names.add('x-forwarded-access-token');

@@ -19,7 +19,8 @@ export const upstreamHeaders: MiddlewareFactory = ({ options }) => ({
       set('x-forwarded-preferred-username', session.preferredUsername);
     }
     if (options.passAccessToken) set('x-forwarded-access-token', session.accessToken);
-    if (options.passAuthorizationHeader && session.idToken) req.headers.authorization = `Bearer ${session.idToken}`;
+    if (options.passAuthorizationHeader && session.idToken)
+      req.headers.authorization = `Bearer ${session.idToken}`;
     return false;
   },
 });

@@ -6,14 +6,20 @@ import { sessionSetCookies } from '../../../src/proxy/session/cookie-chunks.js';
 import { browserLogin } from '../helpers.js';
 import { proxyLab, proxyLines, type Echoed, type ProxyLab } from './support.js';
 
-const COOKIE_SHAPE = /^_oauth2_proxy=[A-Za-z0-9_=-]+\|\d+\|[A-Za-z0-9_=-]+; Path=\/; Max-Age=604800; HttpOnly$/;
+const COOKIE_SHAPE =
+  /^_oauth2_proxy=[A-Za-z0-9_=-]+\|\d+\|[A-Za-z0-9_=-]+; Path=\/; Max-Age=604800; HttpOnly$/;
 
 /** Signs in through the proxy as a browser would; returns the session cookie pair and the final redirect. */
-async function signIn(p: ProxyLab, who: Record<string, string> = { login: 'alice@example.com', password: 'alice-password' }) {
+async function signIn(
+  p: ProxyLab,
+  who: Record<string, string> = { login: 'alice@example.com', password: 'alice-password' },
+) {
   const start = await p.request('/oauth2/start?rd=%2Fexperiments%3Fx%3D1');
   expect(start.status).toBe(302);
   const csrf = start.headers.getSetCookie().find((c) => c.startsWith('_oauth2_proxy_csrf='))!;
-  expect(csrf).toMatch(/^_oauth2_proxy_csrf=[A-Za-z0-9_=-]+\|\d+\|[A-Za-z0-9_=-]+; Path=\/; Max-Age=900; HttpOnly$/);
+  expect(csrf).toMatch(
+    /^_oauth2_proxy_csrf=[A-Za-z0-9_=-]+\|\d+\|[A-Za-z0-9_=-]+; Path=\/; Max-Age=900; HttpOnly$/,
+  );
   const authorize = new URL(start.headers.get('location')!);
   const callbackBase = `${p.url}/oauth2/callback`;
   expect(authorize.searchParams.get('redirect_uri')).toBe(callbackBase);
@@ -45,7 +51,13 @@ describe('browser sign-in through the proxy (§A5 /oauth2/start, /oauth2/callbac
     expect(echoed.headers['x-forwarded-groups']).toBe('team-a-editors');
     expect(echoed.headers['x-forwarded-access-token']).toMatch(/^ey/);
     expect(echoed.headers.authorization).toBeUndefined();
-    expect(proxyLines(p.logs).some((l) => /\[AuthSuccess\] Authenticated via OAuth2: Session\{email:alice@example\.com user:\S+ PreferredUsername:alice token:true id_token:true created:.* expires:.* refresh_token:false groups:\[team-a-editors\]\}$/.test(l))).toBe(true);
+    expect(
+      proxyLines(p.logs).some((l) =>
+        /\[AuthSuccess\] Authenticated via OAuth2: Session\{email:alice@example\.com user:\S+ PreferredUsername:alice token:true id_token:true created:.* expires:.* refresh_token:false groups:\[team-a-editors\]\}$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
   });
 
   test('the cookie works until the lab clock passes cookie-expire (168h), then it is cleared', async () => {
@@ -77,7 +89,9 @@ describe('browser sign-in through the proxy (§A5 /oauth2/start, /oauth2/callbac
     expect((await p.request('/x', { headers: { cookie: session } })).status).toBe(200);
     expect(proxyLines(p.logs)).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^\[TS\] \[stored_session\.go:205\] Refreshing session - User: \S+; SessionAge: (2h0m0s|1h59m59\.\d+s)$/),
+        expect.stringMatching(
+          /^\[TS\] \[stored_session\.go:205\] Refreshing session - User: \S+; SessionAge: (2h0m0s|1h59m59\.\d+s)$/,
+        ),
         expect.stringMatching(
           /^\[TS\] \[stored_session\.go:255\] Session not refreshed - User: \S+; no refresh token available or provider returned false$/,
         ),
@@ -99,7 +113,9 @@ describe('browser sign-in through the proxy (§A5 /oauth2/start, /oauth2/callbac
     const { cookies } = await signIn(p);
     const [name, value] = cookies[1]!.split(';')[0]!.split('=') as [string, string];
     const tampered = `${name}=${value.replace(/\|(\d+)\|/, (_, ts: string) => `|${Number(ts) + 1}|`)}`;
-    const res = await p.request('/x', { headers: { cookie: `${tampered}; _oauth2_proxy_1=stale; _oauth2_proxy_csrf=x` } });
+    const res = await p.request('/x', {
+      headers: { cookie: `${tampered}; _oauth2_proxy_1=stale; _oauth2_proxy_csrf=x` },
+    });
     expect(res.status).toBe(403);
     expect(res.headers.getSetCookie()).toEqual([
       '_oauth2_proxy=; Path=/; Max-Age=0; HttpOnly',
@@ -134,7 +150,9 @@ describe('browser sign-in through the proxy (§A5 /oauth2/start, /oauth2/callbac
     const pairs = headers.map((h) => h.split(';')[0]!);
     const ok = await p.request('/x', { headers: { cookie: pairs.join('; ') } });
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as Echoed).headers['x-forwarded-groups']).toMatch(/^group-0,group-1,.*,group-899$/);
+    expect(((await ok.json()) as Echoed).headers['x-forwarded-groups']).toMatch(
+      /^group-0,group-1,.*,group-899$/,
+    );
 
     const missing = await p.request('/x', { headers: { cookie: [pairs[0], pairs[2]].join('; ') } });
     expect(missing.status).toBe(403);
@@ -144,13 +162,20 @@ describe('browser sign-in through the proxy (§A5 /oauth2/start, /oauth2/callbac
     ]);
 
     const before = proxyLines(p.logs).filter((l) => l.includes('Error loading cookied session')).length;
-    const orphan = await p.request('/x', { headers: { cookie: pairs.slice(1).join('; '), accept: 'application/json' } });
+    const orphan = await p.request('/x', {
+      headers: { cookie: pairs.slice(1).join('; '), accept: 'application/json' },
+    });
     expect(orphan.status).toBe(401);
-    expect(proxyLines(p.logs).filter((l) => l.includes('Error loading cookied session'))).toHaveLength(before);
+    expect(proxyLines(p.logs).filter((l) => l.includes('Error loading cookied session'))).toHaveLength(
+      before,
+    );
   });
 
   test('a session too big for one cookie is split on callback, with oauth2-proxy’s warning', async () => {
-    const p = await proxyLab({}, { edit: (cfg) => (cfg.users[0].groups = Array.from({ length: 120 }, (_, i) => `team-${i}`)) });
+    const p = await proxyLab(
+      {},
+      { edit: (cfg) => (cfg.users[0].groups = Array.from({ length: 120 }, (_, i) => `team-${i}`)) },
+    );
     const { cookies } = await signIn(p);
     const names = cookies.slice(1).map((c) => c.slice(0, c.indexOf('=')));
     expect(names.slice(0, 2)).toEqual(['_oauth2_proxy_0', '_oauth2_proxy_1']);
@@ -158,7 +183,14 @@ describe('browser sign-in through the proxy (§A5 /oauth2/start, /oauth2/callbac
     expect(proxyLines(p.logs)).toContain(
       '[TS] [session_store.go:165] WARNING: Multiple cookies are required for this session as it exceeds the 4kb cookie limit. Please use server side session storage (eg. Redis) instead.',
     );
-    const res = await p.request('/x', { headers: { cookie: cookies.slice(1).map((c) => c.split(';')[0]).join('; ') } });
+    const res = await p.request('/x', {
+      headers: {
+        cookie: cookies
+          .slice(1)
+          .map((c) => c.split(';')[0])
+          .join('; '),
+      },
+    });
     expect(res.status).toBe(200);
   });
 

@@ -46,10 +46,14 @@ describe('bearer tokens through the proxy (§A3, §A4)', () => {
     const html = await page.text();
     expect(html).toContain('<title>Sign In</title>');
     expect(html).toContain('Sign in with OpenID Connect');
-    expect(html).toMatch(/<form[^>]*action="\/oauth2\/start"[^>]*method="GET"|<form[^>]*method="GET"[^>]*action="\/oauth2\/start"/);
+    expect(html).toMatch(
+      /<form[^>]*action="\/oauth2\/start"[^>]*method="GET"|<form[^>]*method="GET"[^>]*action="\/oauth2\/start"/,
+    );
     expect(html).toContain('value="/api/2.0/mlflow/experiments/search"');
 
-    const json = await p.request('/api/2.0/mlflow/experiments/search', { headers: { accept: 'application/json' } });
+    const json = await p.request('/api/2.0/mlflow/experiments/search', {
+      headers: { accept: 'application/json' },
+    });
     expect(json.status).toBe(401);
     expect(json.headers.get('content-type')).toBe('application/json');
     await expect(json.text()).resolves.toBe('{}');
@@ -68,7 +72,9 @@ describe('bearer tokens through the proxy (§A3, §A4)', () => {
   test('an admin-cli token is refused with the audience message in the log', async () => {
     const p = await proxyLab();
     const token = await p.lab.token({ user: 'alice', client: 'admin-cli' });
-    const res = await p.request('/x', { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+    const res = await p.request('/x', {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
     expect(res.status).toBe(401);
     const errors = p.logs.lines.filter((l) => l.level === 'error').map((l) => l.line);
     expect(errors).toHaveLength(1);
@@ -93,9 +99,14 @@ describe('bearer tokens through the proxy (§A3, §A4)', () => {
     const p = await proxyLab();
     const token = await p.lab.token({ user: 'alice' });
     p.lab.clock.advance('25h');
-    const res = await p.request('/x', { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+    const res = await p.request('/x', {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
     expect(res.status).toBe(401);
-    const exp = new Date((claimsOf(token).exp as number) * 1000).toISOString().replace('T', ' ').replace('.000Z', ' +0000 UTC');
+    const exp = new Date((claimsOf(token).exp as number) * 1000)
+      .toISOString()
+      .replace('T', ' ')
+      .replace('.000Z', ' +0000 UTC');
     expect(proxyLines(p.logs)).toContain(
       `[TS] [jwt_session.go:54] Error retrieving session from token in Authorization header: [unable to verify bearer token, failed to verify token: oidc: token is expired (Token Expiry: ${exp})]`,
     );

@@ -22,7 +22,12 @@ export async function echoUpstream(): Promise<{ url: string; requests: Echoed[];
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const echoed = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const echoed = {
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       requests.push(echoed);
       const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'x-upstream': 'echo' };
       if (req.url === '/sets-cookie') headers['set-cookie'] = ['upstream=1; Path=/'];
@@ -101,5 +106,7 @@ export async function proxyLab(
 export function proxyLines(logs: ReturnType<typeof captureLog>): string[] {
   return logs.lines
     .filter((l) => l.line.startsWith('[authlab:proxy] '))
-    .map((l) => l.line.slice('[authlab:proxy] '.length).replace(/\[\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\] /, '[TS] '));
+    .map((l) =>
+      l.line.slice('[authlab:proxy] '.length).replace(/\[\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\] /, '[TS] '),
+    );
 }

@@ -259,6 +259,7 @@ describe('the proxy: section', () => {
       'pass-access-token': true,
       'email-domain': ['*'],
       'code-challenge-method': 'S256',
+      scope: 'openid email profile groups',
       'cookie-secure': false,
     });
   });
