@@ -18,6 +18,9 @@ export function redirectFor(ctx: ProxyContext, scope: RequestScope): string {
     requestUri: scope.requestUri,
     proxyPrefix: ctx.options.proxyPrefix,
     whitelistDomains: ctx.options.whitelistDomains,
+    // What the validator and director log while rejecting a candidate (validator.go, director.go:85).
+    log: ({ file, level, message }) =>
+      level === 'error' ? ctx.log.errorf(file, message) : ctx.log.printf(file, message),
   });
 }
 

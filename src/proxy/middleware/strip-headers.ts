@@ -1,6 +1,8 @@
 // Spoofing protection: every header the proxy would inject is deleted from the incoming request first, matched
 // after normalisation (lower case, `_` → `-`) so `X_Forwarded_User` goes too (oauth2-proxy-and-dex.md §A4
 // "Stripping"; v7.13.0, GHSA-vjrc-mh2v-45x6). Runs for every request, anonymous and skip-auth ones included.
+// oauth2-proxy strips in its headers chain, after the session loaders; this step runs before them, which is the
+// same for every header but `Authorization`: the JWT loader reads it, so upstreamHeaders strips that one.
 import type { MiddlewareFactory } from '../chain.js';
 import type { ProxyOptions } from '../options.js';
 
@@ -22,16 +24,18 @@ export function injectedRequestHeaders(o: ProxyOptions): Set<string> {
   return names;
 }
 
-const normalise = (name: string) => name.toLowerCase().replace(/_/g, '-');
+export const normaliseHeaderName = (name: string) => name.toLowerCase().replace(/_/g, '-');
 
 export const stripHeaders: MiddlewareFactory = ({ options }) => {
   const strip = options.skipAuthStripHeaders ? injectedRequestHeaders(options) : new Set<string>();
+  // Still needed by the bearer loader and /oauth2/auth; stripped in upstreamHeaders, just before injection.
+  strip.delete('authorization');
   return {
     name: 'stripHeaders',
     handle({ req }) {
       if (strip.size === 0) return false;
       for (const name of Object.keys(req.headers)) {
-        if (strip.has(normalise(name))) delete req.headers[name];
+        if (strip.has(normaliseHeaderName(name))) delete req.headers[name];
       }
       return false;
     },
