@@ -108,6 +108,26 @@ describe('browser sign-in through the proxy (§A5 /oauth2/start, /oauth2/callbac
     );
   });
 
+  test('cookie-refresh with offline_access: the refresh token renews the session and the cookie', async () => {
+    const p = await proxyLab({ 'cookie-refresh': '1h', scope: 'openid email profile groups offline_access' });
+    const { cookies } = await signIn(p);
+    const first = cookies[1]!.split(';')[0]!;
+    p.lab.clock.advance('2h');
+    const res = await p.request('/x', { headers: { cookie: first } });
+    expect(res.status).toBe(200);
+    // The refreshed session is saved: a new cookie, stamped now, with the full Max-Age again.
+    const renewed = res.headers.getSetCookie();
+    expect(renewed).toHaveLength(1);
+    expect(renewed[0]).toMatch(COOKIE_SHAPE);
+    expect(renewed[0]!.split(';')[0]).not.toBe(first);
+    expect(proxyLines(p.logs).some((l) => l.includes('Session not refreshed'))).toBe(false);
+    // 30h later the first ID token has long expired, but the renewed session carries fresh tokens.
+    p.lab.clock.advance('23h');
+    const later = await p.request('/x', { headers: { cookie: renewed[0]!.split(';')[0]! } });
+    expect(later.status).toBe(200);
+    expect(((await later.json()) as Echoed).headers['x-forwarded-email']).toBe('alice@example.com');
+  });
+
   test('a tampered cookie: "cookie signature not valid", every session cookie cleared, anonymous', async () => {
     const p = await proxyLab();
     const { cookies } = await signIn(p);
