@@ -3,7 +3,7 @@
 import { startLab } from '../dist/index.js';
 
 const lab = await startLab({
-  ports: { proxy: 0, idp: 0, mlflow: 0 },
+  ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 },
   mlflow: { backend: 'emulator' },
   env: {},
 });

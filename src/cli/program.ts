@@ -1,4 +1,5 @@
 import yargs from 'yargs';
+import { canICommand } from './commands/can-i.js';
 import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
 import { EXIT, handleError } from './handle-error.js';
@@ -13,7 +14,8 @@ export async function main(argv: string[]): Promise<number> {
       .usage('$0 <command> [options]')
       .command(upCommand)
       .command(tokenCommand)
-      .demandCommand(1, 'Name a command: up, token.')
+      .command(canICommand)
+      .demandCommand(1, 'Name a command: up, token, can-i.')
       .strict()
       .help()
       .version()
@@ -29,5 +31,6 @@ export async function main(argv: string[]): Promise<number> {
     );
     return EXIT.usage;
   }
-  return EXIT.ok;
+  // A command may answer "no" with exit 1 without an error (can-i, like kubectl auth can-i).
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
 }

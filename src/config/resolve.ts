@@ -57,6 +57,8 @@ export interface ResolvedLabConfig {
   ports: { idp: number; proxy: number; kube: number; mlflow: number };
   /** The raw `proxy:` section (oauth2-proxy flag names); `parseProxyOptions()` resolves it when the lab starts. */
   proxy: Record<string, unknown>;
+  /** The kubernetes-auth gate's switches by the plugin's variable names (mlflow-workspaces-k8s-auth.md §8). */
+  gate: Record<string, string | number | undefined>;
 }
 
 /** A document read from a file that the config points to (Dex config, RBAC manifests). */
@@ -163,6 +165,7 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
     rbac,
     ports: cfg.ports,
     proxy: cfg.proxy,
+    gate: cfg.gate,
   };
 }
 

@@ -226,6 +226,29 @@ export const labConfigSchema = z.strictObject({
   proxy: z
     .record(z.string(), z.unknown(), { error: 'must be a mapping of oauth2-proxy options' })
     .default({}),
+  /**
+   * The kubernetes-auth gate's switches, by the plugin's environment variable names
+   * (`MLFLOW_K8S_AUTH_AUTHORIZATION_MODE: subject_access_review`, `MLFLOW_K8S_AUTH_CACHE_TTL_SECONDS: 60`, …).
+   */
+  gate: z
+    .strictObject({
+      MLFLOW_K8S_AUTH_AUTHORIZATION_MODE: z
+        .enum(['self_subject_access_review', 'subject_access_review'], {
+          error: 'must be self_subject_access_review or subject_access_review',
+        })
+        .optional(),
+      MLFLOW_K8S_AUTH_CACHE_TTL_SECONDS: z
+        .number({ error: 'must be a number of seconds greater than 0' })
+        .positive({ error: 'must be a number of seconds greater than 0' })
+        .optional(),
+      MLFLOW_K8S_AUTH_USERNAME_CLAIM: z.string().min(1, { error: 'must not be empty' }).optional(),
+      MLFLOW_K8S_AUTH_REMOTE_USER_HEADER: z.string().min(1, { error: 'must not be empty' }).optional(),
+      MLFLOW_K8S_AUTH_REMOTE_GROUPS_HEADER: z.string().min(1, { error: 'must not be empty' }).optional(),
+      MLFLOW_K8S_AUTH_REMOTE_GROUPS_SEPARATOR: z.string().min(1, { error: 'must not be empty' }).optional(),
+      MLFLOW_K8S_DEFAULT_WORKSPACE: z.string().optional(),
+      MLFLOW_K8S_NAMESPACE_EXCLUDE_GLOBS: z.string().optional(),
+    })
+    .default({}),
   ports: z
     .strictObject({
       idp: port.default(DEFAULT_PORTS.idp),

@@ -12,6 +12,11 @@ import { createIdp, type StartedIdp } from '../idp/create-idp.js';
 import { noopLogger, type Logger } from '../log.js';
 import { createMlflowEmulator, type StartedEmulator } from '../mlflow/emulator/create-emulator.js';
 import { listen } from '../listen.js';
+import { createKubeApi, type StartedKubeApi } from '../kube/create-kube-api.js';
+import { createRbacAuthorizer } from '../kube/rbac.js';
+import { createGate, type StartedGate } from '../mlflow/gate/create-gate.js';
+import { gateOptionsFrom } from '../mlflow/gate/options.js';
+import { inProcessReviewer } from '../mlflow/gate/reviewer.js';
 import { createAuthProxy, createProxyServer, type StartedProxy } from '../proxy/create-proxy.js';
 import { parseProxyOptions } from '../proxy/parse-options.js';
 import { pickToken, requestToken, type TokenOptions, type TokenResponse } from './request-token.js';
@@ -24,7 +29,7 @@ export interface LabOptions {
   /** A lab.yaml path, a config object, or nothing for the default lab (fixtures/lab.yaml). */
   config?: string | LabConfigInput;
   /** Ports; 0 = any free port. Default: the config's ports (proxy 4180, IdP 5556, MLflow 5000). */
-  ports?: { proxy?: number; idp?: number; mlflow?: number };
+  ports?: { proxy?: number; idp?: number; kube?: number; mlflow?: number };
   /** Which MLflow runs behind the lab; `auto` (default) picks the emulator today. */
   mlflow?: { backend?: MlflowBackendChoice };
   host?: string;
@@ -49,6 +54,7 @@ export interface LabInfo {
   trackingUri?: string;
   issuer: string;
   tokenEndpoint: string;
+  kubeApiUrl: string;
   mlflow?: { backend: string; url: string };
 }
 
@@ -65,6 +71,11 @@ export interface StartedLab {
   readonly trackingUri: string | undefined;
   /** The oauth2-proxy-compatible proxy in front of MLflow; undefined when there is nothing to front. */
   readonly proxy: StartedProxy | undefined;
+  /** The fake kube-apiserver's URL: SelfSubjectAccessReviews with the lab's tokens, namespaces, RBAC. */
+  readonly kubeApiUrl: string;
+  readonly kube: StartedKubeApi;
+  /** The kubernetes-auth gate between the proxy and MLflow (when MLflow runs). */
+  readonly gate: StartedGate | undefined;
   readonly issuer: string;
   readonly tokenEndpoint: string;
   readonly discoveryUrl: string;
@@ -106,12 +117,22 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
   const log = options.log ?? noopLogger;
   const stateDir = options.stateDir === undefined ? undefined : path.resolve(options.stateDir);
   const host = options.host ?? DEFAULT_HOST;
-  // The proxy's port is bound first: with port 0 the IdP must learn the real callback URL before it starts.
-  const proxyServer = createProxyServer();
-  await listen(proxyServer, host, options.ports?.proxy ?? config.ports.proxy, 'proxy', '--port');
-  const proxyPort = (proxyServer.address() as AddressInfo).port;
+  // Everything started so far, stopped in reverse when a later part fails or the lab is disposed.
+  const started: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of started.splice(0).reverse()) await stop().catch(() => undefined);
+  };
   let idp: StartedIdp;
+  let kube: StartedKubeApi;
+  let gate: StartedGate | undefined;
+  let mlflow: LabMlflow | undefined;
+  let proxy: StartedProxy | undefined;
   try {
+    // The proxy's port is bound first: with port 0 the IdP must learn the real callback URL before it starts.
+    const proxyServer = createProxyServer();
+    await listen(proxyServer, host, options.ports?.proxy ?? config.ports.proxy, 'proxy', '--port');
+    started.push(() => new Promise<void>((r) => proxyServer.close(() => r())));
+    const proxyPort = (proxyServer.address() as AddressInfo).port;
     idp = await createIdp({
       config: withProxyCallbacks(config, proxyPort),
       clock,
@@ -119,14 +140,20 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
       ...(options.host && { host: options.host }),
       ...(options.ports?.idp !== undefined && { port: options.ports.idp }),
     });
-  } catch (error) {
-    proxyServer.close();
-    throw error;
-  }
+    started.push(() => idp.dispose());
+    kube = await createKubeApi({
+      config,
+      issuer: idp.issuer,
+      jwksUri: idp.jwksUri,
+      clock,
+      log,
+      authorizer: createRbacAuthorizer(config.rbac),
+      ...(options.host && { host: options.host }),
+      port: options.ports?.kube ?? config.ports.kube,
+    });
+    started.push(() => kube.dispose());
 
-  let mlflow: LabMlflow | undefined;
-  const backend = options.mlflow?.backend ?? 'auto';
-  try {
+    const backend = options.mlflow?.backend ?? 'auto';
     if (backend !== 'none') {
       const emulator = await createMlflowEmulator({
         clock,
@@ -136,6 +163,7 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
         ...(options.host && { host: options.host }),
         ...(stateDir !== undefined && { stateDir: path.join(stateDir, 'mlflow') }),
       });
+      started.push(() => emulator.dispose());
       mlflow = {
         backend: 'emulator',
         reason:
@@ -145,24 +173,32 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
         url: emulator.url.href.replace(/\/$/, ''),
         emulator,
       };
+      // The kubernetes-auth plugin's rules between the proxy and MLflow, asking the fake kube-apiserver in-process.
+      gate = await createGate({
+        upstream: mlflow.url,
+        options: gateOptionsFrom(config.gate, {
+          ...(config.workspaces.default !== undefined && { defaultWorkspace: config.workspaces.default }),
+        }),
+        reviewer: inProcessReviewer(kube),
+        namespaces: () => config.workspaces.items.map((w) => w.name),
+        clock,
+        log,
+        ...(options.host && { host: options.host }),
+      });
+      const g = gate;
+      started.push(() => g.dispose());
+    }
+    proxy = await startProxy(config, idp, gate?.url.href ?? mlflow?.url, proxyServer, options, clock, log);
+    if (proxy) {
+      const p = proxy;
+      started.push(() => p.dispose());
     }
   } catch (error) {
-    proxyServer.close();
-    await idp.dispose();
+    await stopAll();
     throw error;
   }
-
-  let proxy: StartedProxy | undefined;
-  try {
-    proxy = await startProxy(config, idp, mlflow, proxyServer, options, clock, log);
-  } catch (error) {
-    proxyServer.close();
-    await mlflow?.emulator.dispose();
-    await idp.dispose();
-    throw error;
-  }
-  if (!proxy) proxyServer.close();
   const trackingUri = proxy?.url.href.replace(/\/$/, '');
+  const kubeApiUrl = kube.url.href.replace(/\/$/, '');
 
   let disposed = false;
   const live = () => {
@@ -174,14 +210,7 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
   let disposing: Promise<void> | undefined;
   const dispose = () => {
     disposed = true;
-    return (disposing ??= (async () => {
-      try {
-        await proxy?.dispose();
-        await mlflow?.emulator.dispose();
-      } finally {
-        await idp.dispose();
-      }
-    })());
+    return (disposing ??= stopAll());
   };
   const tokenResponse = (o: TokenOptions = {}) => {
     live();
@@ -189,7 +218,10 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
   };
   return {
     trackingUri,
+    kubeApiUrl,
     proxy,
+    kube,
+    gate,
     issuer: idp.issuer,
     tokenEndpoint: idp.tokenEndpoint,
     discoveryUrl: idp.discoveryUrl,
@@ -208,11 +240,13 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     reset: () => {
       live();
       mlflow?.emulator.reset();
+      gate?.clearCache();
     },
     info: () => ({
       ...(trackingUri !== undefined && { trackingUri }),
       issuer: idp.issuer,
       tokenEndpoint: idp.tokenEndpoint,
+      kubeApiUrl,
       ...(mlflow && { mlflow: { backend: mlflow.backend, url: mlflow.url } }),
     }),
     dispose,
@@ -249,7 +283,7 @@ function withProxyCallbacks(config: ResolvedLabConfig, port: number): ResolvedLa
 async function startProxy(
   config: ResolvedLabConfig,
   idp: StartedIdp,
-  mlflow: LabMlflow | undefined,
+  upstreamUrl: string | undefined,
   server: http.Server,
   options: LabOptions,
   clock: LabClock,
@@ -257,7 +291,7 @@ async function startProxy(
 ): Promise<StartedProxy | undefined> {
   const clientId = proxyClientId(config);
   const client = config.clients.find((c) => c.id === clientId);
-  const upstream = mlflow?.url;
+  const upstream = upstreamUrl?.replace(/\/$/, '');
   const hasUpstream =
     upstream !== undefined ||
     config.proxy.upstream !== undefined ||

@@ -5,8 +5,10 @@ import { AuthlabError } from '../errors.js';
 
 /** What a running lab records about itself (DESIGN.md "CLI": `.mlflow-authlab/lab.json`). */
 export interface LabState {
+  trackingUri?: string;
   issuer: string;
   tokenEndpoint: string;
+  kubeApiUrl?: string;
   mlflow?: { backend: string; url: string };
   stateFile: string;
   pid: number;

@@ -27,7 +27,20 @@ async function sandbox() {
 async function up(box: Awaited<ReturnType<typeof sandbox>>, args: string[] = []) {
   const child = execa(
     process.execPath,
-    [BIN, 'up', '--port', '0', '--idp-port', '0', '--mlflow-port', '0', '--json', ...args],
+    [
+      BIN,
+      'up',
+      '--port',
+      '0',
+      '--idp-port',
+      '0',
+      '--kube-port',
+      '0',
+      '--mlflow-port',
+      '0',
+      '--json',
+      ...args,
+    ],
     {
       cwd: box.dir,
       env: box.env,
@@ -98,6 +111,77 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     }
   });
 
+  test('issue 5 as a user tries it: access reviews at kubeApiUrl, can-i explains, the gate owns and denies runs', async () => {
+    const box = await sandbox();
+    const { info } = await up(box);
+    const token = async (user: string) => (await box.cli(['token', '--user', user])).stdout.trim();
+    const ssar = async (bearer: string) => {
+      const res = await fetch(`${info.kubeApiUrl}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          spec: {
+            resourceAttributes: {
+              group: 'mlflow.kubeflow.org',
+              resource: 'experiments',
+              verb: 'update',
+              namespace: 'team-a',
+            },
+          },
+        }),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const alice = await token('alice');
+    const bob = await token('bob');
+    expect((await ssar(alice)).body.status.allowed).toBe(true);
+    expect((await ssar(bob)).body.status.allowed).toBe(false);
+    expect(await ssar('garbage')).toEqual({
+      status: 401,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Unauthorized',
+        reason: 'Unauthorized',
+        code: 401,
+      },
+    });
+
+    const yes = await box.cli(['can-i', '--user', 'alice', 'update', 'experiments', '-n', 'team-a']);
+    expect(yes.exitCode).toBe(0);
+    expect(yes.stdout).toContain('yes\nuser alice@example.com, groups [team-a-editors system:authenticated]');
+    expect(yes.stdout).toContain('allowed by RoleBinding team-a/team-a-editors → ClusterRole mlflow-edit');
+    expect(yes.stdout).toContain(`(SelfSubjectAccessReview at ${info.kubeApiUrl} with alice's token)`);
+    const no = await box.cli(['can-i', '--user', 'bob', 'update', 'experiments', '-n', 'team-a']);
+    expect(no.exitCode).toBe(1);
+    expect(no.stdout.split('\n')[0]).toBe('no');
+
+    const call = (bearer: string, route: string, body: unknown) =>
+      fetch(`${info.trackingUri}/api/2.0/mlflow/${route}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          'x-mlflow-workspace': 'team-a',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+    const exp = (await (await call(alice, 'experiments/create', { name: 'issue-5' })).json()) as {
+      experiment_id: string;
+    };
+    const run = (await (
+      await call(alice, 'runs/create', { experiment_id: exp.experiment_id })
+    ).json()) as any;
+    expect(run.run.info.user_id).toBe('alice@example.com');
+    const denied = await call(bob, 'runs/create', { experiment_id: exp.experiment_id });
+    expect([denied.status, await denied.json()]).toEqual([
+      403,
+      { error: { code: 'PERMISSION_DENIED', message: 'Permission denied for requested operation.' } },
+    ]);
+  });
+
   test('up --json prints the lab object once ready; token prints a JWT that verifies against the JWKS', async () => {
     const box = await sandbox();
     const { info } = await up(box);
@@ -105,6 +189,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
       'trackingUri',
       'issuer',
       'tokenEndpoint',
+      'kubeApiUrl',
       'mlflow',
       'stateFile',
       'pid',
@@ -196,11 +281,15 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     await new Promise((r) => blocker.once('listening', r));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const r = await execa(process.execPath, [BIN, 'up', '--port', '0', '--idp-port', String(port)], {
-        cwd: box.dir,
-        env: box.env,
-        reject: false,
-      });
+      const r = await execa(
+        process.execPath,
+        [BIN, 'up', '--port', '0', '--kube-port', '0', '--idp-port', String(port)],
+        {
+          cwd: box.dir,
+          env: box.env,
+          reject: false,
+        },
+      );
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toBe(
         `error: IdP port ${port} on 127.0.0.1 is already in use\n` +
@@ -214,7 +303,17 @@ describe('mlflow-authlab CLI (built), through execa', () => {
   test('a second up in the same place names the running lab', async () => {
     const box = await sandbox();
     const { info } = await up(box);
-    const r = await box.cli(['up', '--port', '0', '--idp-port', '0', '--mlflow-port', '0']);
+    const r = await box.cli([
+      'up',
+      '--port',
+      '0',
+      '--idp-port',
+      '0',
+      '--kube-port',
+      '0',
+      '--mlflow-port',
+      '0',
+    ]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe(
       `error: a lab is already running here (pid ${info.pid}, issuer ${info.issuer}, state ${info.stateFile})\n` +
@@ -240,7 +339,8 @@ describe('mlflow-authlab CLI (built), through execa', () => {
   test('up --mlflow none runs no MLflow', async () => {
     const box = await sandbox();
     const { info } = await up(box, ['--mlflow', 'none']);
-    expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'stateFile', 'pid']);
+    expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'kubeApiUrl', 'stateFile', 'pid']);
+    expect(info.kubeApiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   test('up --state-dir keeps MLflow data across a SIGTERM and a second up; relative to the working dir', async () => {
@@ -301,6 +401,8 @@ describe('mlflow-authlab CLI (built), through execa', () => {
       '0',
       '--idp-port',
       '0',
+      '--kube-port',
+      '0',
       '--mlflow-port',
       '0',
       '--state-dir',
@@ -330,6 +432,6 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(r.stderr).toContain('error: Invalid values:');
     const none = await box.cli([]);
     expect(none.exitCode).toBe(2);
-    expect(none.stderr).toContain('error: Name a command: up, token.');
+    expect(none.stderr).toContain('error: Name a command: up, token, can-i.');
   });
 });

@@ -22,7 +22,7 @@ describe.skipIf(!mlflowVersion)(
   `stock MLflow Python client (${mlflowVersion ?? 'absent'}) against the emulator`,
   () => {
     test('logs a run with params, metrics and artifacts, registers a version, sets an alias, reads it all back', async () => {
-      await using lab = await startLab({ ports: { proxy: 0, idp: 0, mlflow: 0 } });
+      await using lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 } });
       const result = await execa(PYTHON, [SCRIPT], {
         env: {
           MLFLOW_TRACKING_URI: lab.mlflow!.url,

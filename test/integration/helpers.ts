@@ -21,8 +21,8 @@ export async function testLab(edit?: (cfg: Record<string, any>) => void): Promis
     const cfg = await defaultLabObject();
     edit(cfg);
     cfg.rbac = [path.join(FIXTURES, 'rbac/default-lab.yaml')];
-    lab = await startLab({ config: cfg as never, ports: { proxy: 0, idp: 0, mlflow: 0 }, env: {} });
-  } else lab = await startLab({ ports: { proxy: 0, idp: 0, mlflow: 0 }, env: {} });
+    lab = await startLab({ config: cfg as never, ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 }, env: {} });
+  } else lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 }, env: {} });
   onTestFinished(() => lab.dispose());
   return lab;
 }

@@ -7,7 +7,7 @@ describe('startLab()', () => {
     let endpoint: string;
     let escaped: Awaited<ReturnType<typeof startLab>> | undefined;
     {
-      await using lab = await startLab({ ports: { proxy: 0, idp: 0, mlflow: 0 } });
+      await using lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 } });
       endpoint = lab.tokenEndpoint;
       escaped = lab;
       expect((await fetch(lab.discoveryUrl)).status).toBe(200);
@@ -87,7 +87,7 @@ describe('startLab()', () => {
 
 describe("the lab's MLflow (emulator backend)", () => {
   test("serves on its own port with the lab's workspaces; reset() empties it; dispose() closes it", async () => {
-    const lab = await startLab({ ports: { proxy: 0, idp: 0, mlflow: 0 } });
+    const lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 } });
     expect(lab.mlflow).toMatchObject({
       backend: 'emulator',
       reason: 'auto: the container and process backends are not part of this release',
@@ -117,8 +117,13 @@ describe("the lab's MLflow (emulator backend)", () => {
   });
 
   test('mlflow: { backend: "none" } starts no MLflow', async () => {
-    await using lab = await startLab({ ports: { proxy: 0, idp: 0 }, mlflow: { backend: 'none' } });
+    await using lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0 }, mlflow: { backend: 'none' } });
     expect(lab.mlflow).toBeUndefined();
-    expect(lab.info()).toEqual({ issuer: lab.issuer, tokenEndpoint: lab.tokenEndpoint });
+    expect(lab.info()).toEqual({
+      issuer: lab.issuer,
+      tokenEndpoint: lab.tokenEndpoint,
+      kubeApiUrl: lab.kubeApiUrl,
+    });
+    expect(lab.gate).toBeUndefined();
   });
 });

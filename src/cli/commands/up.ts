@@ -11,6 +11,7 @@ interface UpArgs {
   config?: string;
   port?: number;
   'idp-port'?: number;
+  'kube-port'?: number;
   mlflow: MlflowBackendChoice;
   'mlflow-port'?: number;
   'state-dir'?: string;
@@ -34,6 +35,10 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .option('idp-port', {
         type: 'number',
         describe: 'port of the identity provider; 0 = any free port (default 5556)',
+      })
+      .option('kube-port', {
+        type: 'number',
+        describe: 'port of the fake Kubernetes API; 0 = any free port (default 6443)',
       })
       .option('mlflow', {
         choices: MLFLOW_BACKENDS,
@@ -60,7 +65,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
         describe: 'log what the lab does to stderr',
       }) as Argv<UpArgs>,
   handler: async (argv) => {
-    for (const flag of ['port', 'idp-port', 'mlflow-port'] as const) {
+    for (const flag of ['port', 'idp-port', 'kube-port', 'mlflow-port'] as const) {
       const value = argv[flag];
       if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 65535)) {
         throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', `--${flag} ${String(value)} is not a port`, {
@@ -79,6 +84,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       ports: {
         ...(argv.port !== undefined && { proxy: argv.port }),
         ...(argv['idp-port'] !== undefined && { idp: argv['idp-port'] }),
+        ...(argv['kube-port'] !== undefined && { kube: argv['kube-port'] }),
         ...(argv['mlflow-port'] !== undefined && { mlflow: argv['mlflow-port'] }),
       },
     }).catch((error: unknown) => {
@@ -153,7 +159,9 @@ function banner(lab: StartedLab, state: LabState): string {
   discovery        ${lab.discoveryUrl}
   token endpoint   ${lab.tokenEndpoint}
   JWKS             ${lab.jwksUri}
+  Kubernetes API   ${lab.kubeApiUrl}  (SelfSubjectAccessReviews with the lab's tokens; RBAC from the config)
   MLflow           ${lab.mlflow ? `${lab.mlflow.url}  (${lab.mlflow.backend}: ${lab.mlflow.reason})` : '(none)'}
+  gate             ${lab.gate ? `kubernetes-auth rules in front of MLflow (decisions: ${lab.gate.url.href}_authlab/decisions)` : '(none: no MLflow)'}
   MLflow data      ${mlflowData(lab)}
   state file       ${state.stateFile}
 

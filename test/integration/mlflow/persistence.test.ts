@@ -444,7 +444,7 @@ describe('the emulator with a state directory', () => {
 
   test('startLab({ stateDir }) keeps MLflow in <stateDir>/mlflow', async () => {
     const stateDir = await tempDir();
-    const lab = await startLab({ ports: { proxy: 0, idp: 0, mlflow: 0 }, stateDir });
+    const lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 }, stateDir });
     expect(lab.stateDir).toBe(stateDir);
     expect(lab.mlflow!.emulator.stateDir).toBe(path.join(stateDir, 'mlflow'));
     const emu = lab.mlflow!.emulator;
@@ -452,7 +452,7 @@ describe('the emulator with a state directory', () => {
     await lab.dispose();
     expect((await readdir(stateDir)).sort()).toEqual(['mlflow']);
 
-    const again = await startLab({ ports: { proxy: 0, idp: 0, mlflow: 0 }, stateDir });
+    const again = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 }, stateDir });
     onTestFinished(() => again.dispose());
     const kept = await ok(
       call(again.mlflow!.emulator, 'GET', `${API}/experiments/get-by-name?experiment_name=kept`, {

@@ -21,7 +21,7 @@ async function startFailure(
     cfg.proxy = { ...cfg.proxy, upstream: `${upstream.url}/`, ...proxy };
     const started = startLab({
       config: cfg as never,
-      ports: { proxy: 0, idp: o.idpPort ?? 0 },
+      ports: { proxy: 0, kube: 0, idp: o.idpPort ?? 0 },
       mlflow: { backend: 'none' },
       env: o.env ?? {},
     });

@@ -86,7 +86,7 @@ export async function proxyLab(
   const logs = captureLog();
   const lab = await startLab({
     config: cfg as never,
-    ports: { proxy: 0, idp: 0 },
+    ports: { proxy: 0, idp: 0, kube: 0 },
     mlflow: { backend: 'none' },
     env: o.env ?? {},
     log: logs.log,

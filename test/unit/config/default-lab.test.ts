@@ -202,6 +202,7 @@ describe('resolveObject()', () => {
       rbac: [],
       ports: { proxy: 4180, idp: 5556, kube: 6443, mlflow: 5000 },
       proxy: {},
+      gate: {},
     });
   });
 

@@ -1,0 +1,488 @@
+// The kubernetes-auth gate: the plugin's request pipeline in front of an MLflow backend that does not run the
+// real plugin (mlflow-workspaces-k8s-auth.md §10.2, in order): unprotected paths → workspace resolution (flat
+// errors) → identity (nested errors) → rule lookup → deny / workspace-required → broad review → per-name reviews →
+// collection policies → run-owner rewrite → upstream → response filters.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClock, type LabClock } from '../../clock.js';
+import { DEFAULT_HOST } from '../../config/defaults.js';
+import { listen } from '../../listen.js';
+import { childLogger, noopLogger, type Logger } from '../../log.js';
+import type { ResourceAttributes } from '../../kube/types.js';
+import { DecisionCache } from './decision-cache.js';
+import { MESSAGES, pluginError, type GateError } from './errors.js';
+import { resolveIdentity, type GateIdentity } from './identity.js';
+import { NameLookups, parseNames, type RequestFields } from './names.js';
+import type { GateOptions } from './options.js';
+import type { AccessReviewer } from './reviewer.js';
+import { compileRouteTable, type AuthRule } from './route-table.js';
+import { isHiddenNamespace, resolveWorkspace } from './workspace.js';
+
+/** Every review is for this API group (§3.1 `DEFAULT_AUTH_GROUP`). */
+const GROUP = 'mlflow.kubeflow.org';
+/** `WORKSPACE_PERMISSION_RESOURCE_PRIORITY` (§4.2). */
+const WORKSPACE_RESOURCES = [
+  'experiments',
+  'datasets',
+  'registeredmodels',
+  'gatewaysecrets',
+  'gatewayendpoints',
+  'gatewaymodeldefinitions',
+  'gatewaybudgets',
+  'gatewayguardrails',
+];
+/** Bodies the gate reads to find names and rewrite `user_id`; artifact uploads stream through untouched. */
+const MAX_JSON_BODY = 16 * 1024 * 1024;
+
+export interface GateDecision {
+  at: string;
+  method: string;
+  path: string;
+  workspace: string | undefined;
+  username: string | undefined;
+  reviews: Array<{ attributes: ResourceAttributes; allowed: boolean; cached: boolean }>;
+  status: number;
+  outcome: string;
+}
+
+export interface GateConfig {
+  /** The MLflow backend's base URL. */
+  upstream: string;
+  options: GateOptions;
+  reviewer: AccessReviewer;
+  /** Namespaces that exist (the kube API's list); the gate hides the provider's default globs among them. */
+  namespaces: () => string[];
+  clock?: LabClock;
+  log?: Logger;
+  host?: string;
+  port?: number;
+}
+
+export interface StartedGate {
+  url: URL;
+  decisions(): GateDecision[];
+  /** Forgets cached decisions (the plugin's cache is per process; a restart empties it). */
+  clearCache(): void;
+  dispose(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+class Denied extends Error {
+  constructor(readonly error: GateError) {
+    super(error.body);
+  }
+}
+
+export async function createGate(config: GateConfig): Promise<StartedGate> {
+  const clock = config.clock ?? createClock();
+  const log = childLogger(config.log ?? noopLogger, 'gate');
+  const { options } = config;
+  const table = compileRouteTable('3.11');
+  const cache = new DecisionCache(clock, options.cacheTtlMs);
+  const upstream = new URL(config.upstream);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const decisions: GateDecision[] = [];
+  const exists = (name: string) =>
+    config.namespaces().includes(name) && !isHiddenNamespace(name, options.namespaceExcludeGlobs);
+
+  /** The backend, called directly as the plugin reads MLflow's own stores (id → name lookups). */
+  const backendGet = (path: string, workspace: string) =>
+    new Promise<unknown>((resolve, reject) => {
+      const req = http.get(
+        new URL(path, upstream),
+        { agent, headers: { 'x-mlflow-workspace': workspace, accept: 'application/json' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            if (res.statusCode !== 200) return resolve(undefined);
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            } catch (error) {
+              reject(error as Error);
+            }
+          });
+        },
+      );
+      req.on('error', reject);
+    });
+  const lookups = new NameLookups(backendGet, clock);
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error(`unexpected error on ${req.method} ${req.url}: ${(error as Error).message}`);
+      if (!res.headersSent) sendError(res, pluginError('INTERNAL_ERROR', (error as Error).message));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const rawUrl = req.url ?? '/';
+    const url = new URL(rawUrl, 'http://gate');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/_authlab/decisions' && method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ decisions: [...decisions].reverse() }));
+      return;
+    }
+    const found = table.lookup(method, url.pathname);
+    if (found.kind === 'unprotected') return forward(req, res, undefined);
+
+    const record: GateDecision = {
+      at: new Date(clock.now()).toISOString(),
+      method,
+      path: url.pathname,
+      workspace: undefined,
+      username: undefined,
+      reviews: [],
+      status: 0,
+      outcome: '',
+    };
+    const finish = (status: number, outcome: string) => {
+      record.status = status;
+      record.outcome = outcome;
+      decisions.push(record);
+      if (decisions.length > 1000) decisions.shift();
+    };
+
+    // Workspace resolution runs before authentication, in MLflow's flat shape (§5.1).
+    const ws = resolveWorkspace(req.headers['x-mlflow-workspace'], {
+      defaultWorkspace: options.defaultWorkspace,
+      exists,
+    });
+    if ('error' in ws) {
+      finish(ws.error.status, ws.error.message);
+      return sendError(res, { status: ws.error.status, body: JSON.stringify(ws.error.toJSON()) });
+    }
+    const workspace = ws.workspace;
+    record.workspace = workspace;
+
+    const who = resolveIdentity(req.headers, options);
+    if ('error' in who) {
+      finish(401, who.error);
+      return sendError(res, pluginError('UNAUTHENTICATED', who.error));
+    }
+    const identity = who.identity;
+    record.username = identity.username;
+
+    if (found.kind === 'unmapped') {
+      finish(404, 'no rule for this route');
+      return sendError(res, pluginError('ENDPOINT_NOT_FOUND', MESSAGES.endpointNotFound));
+    }
+
+    const body = await readBody(req);
+    const fields: RequestFields = {
+      method,
+      query: url.searchParams,
+      body: body.json,
+      params: found.params,
+      headers: req.headers,
+      path: url.pathname,
+    };
+    const review = async (attributes: ResourceAttributes): Promise<boolean> => {
+      const key = DecisionCache.key(identity.cacheKey, attributes);
+      const hit = cache.get(key);
+      if (hit !== undefined) {
+        record.reviews.push({ attributes, allowed: hit, cached: true });
+        return hit;
+      }
+      const r = await config.reviewer.review(identity, attributes);
+      if (r.kind === 'failed') throw new Denied(kubeFailure(r.status, r.detail, identity));
+      cache.set(key, r.allowed);
+      record.reviews.push({ attributes, allowed: r.allowed, cached: false });
+      return r.allowed;
+    };
+
+    let responseFilter: ResponseFilter | undefined;
+    try {
+      for (const rule of found.entry.rules) {
+        const filter = await authorize(rule, workspace, fields, review);
+        responseFilter ??= filter;
+      }
+    } catch (error) {
+      if (!(error instanceof Denied)) throw error;
+      const parsed = JSON.parse(error.error.body) as { error: { message: string } };
+      finish(error.error.status, parsed.error.message);
+      return sendError(res, error.error);
+    }
+
+    // §7: runs/create is recorded under the caller, whatever user_id the body says.
+    let payload = fields.changed && fields.body ? Buffer.from(JSON.stringify(fields.body)) : body.raw;
+    if (
+      /\/(api|ajax-api)\/2\.0\/mlflow\/runs\/create$/.test(url.pathname) &&
+      identity.username &&
+      fields.body
+    ) {
+      payload = Buffer.from(JSON.stringify({ ...fields.body, user_id: identity.username }));
+    }
+    finish(200, 'allowed');
+    return forward(req, res, workspace, payload, responseFilter && ((json) => responseFilter!(json, review)));
+  }
+
+  type Review = (a: ResourceAttributes) => Promise<boolean>;
+  type ResponseFilter = (json: Record<string, unknown>, review: Review) => Promise<Record<string, unknown>>;
+
+  /** One rule of §4.2; returns a response filter when the collection policy needs one. */
+  async function authorize(
+    rule: AuthRule,
+    workspace: string | undefined,
+    f: RequestFields,
+    review: Review,
+  ): Promise<ResponseFilter | undefined> {
+    if (rule.deny) throw new Denied(pluginError('PERMISSION_DENIED', rule.deny));
+    if (rule.workspaceAccessCheck) {
+      const ns = workspace ?? f.params.workspace_name;
+      for (const resource of WORKSPACE_RESOURCES) {
+        if (ns && (await review({ group: GROUP, resource, verb: rule.verb, namespace: ns })))
+          return undefined;
+      }
+      throw new Denied(pluginError('PERMISSION_DENIED', MESSAGES.denied));
+    }
+    if (rule.requiresWorkspace !== false && !workspace)
+      throw new Denied(pluginError('INVALID_PARAMETER_VALUE', MESSAGES.workspaceRequired));
+    const base: ResourceAttributes = {
+      group: GROUP,
+      resource: rule.resource,
+      verb: rule.verb,
+      ...(workspace !== undefined && { namespace: workspace }),
+      ...(rule.subresource !== undefined && { subresource: rule.subresource }),
+    };
+    if (rule.collectionPolicy === 'response_filter_workspaces') return filterWorkspaces;
+    if (await review(base)) return undefined;
+
+    if (rule.nameParsers && rule.nameParsers.length > 0 && workspace) {
+      let names: string[] | undefined = [];
+      for (const parser of rule.nameParsers) {
+        const got = await parseNames(parser, f, workspace, lookups);
+        if (got === undefined) {
+          names = undefined;
+          break;
+        }
+        names.push(...got);
+      }
+      if (names === undefined && rule.allowIfResourceReferenceMissing) return undefined;
+      // §3.1: the name is dropped for bare create, so a per-name retry cannot differ from the broad one.
+      const named = rule.verb === 'create' && !rule.subresource ? [] : (names ?? []);
+      if (named.length > 0) {
+        let all = true;
+        for (const name of named) if (!(await review({ ...base, name }))) all = false;
+        if (all) return undefined;
+      }
+    }
+    const policy = rule.collectionPolicy;
+    if (policy && workspace) {
+      const filter = await collectionPolicy(policy, workspace, f, review);
+      if (filter !== 'deny') return filter;
+    }
+    throw new Denied(pluginError('PERMISSION_DENIED', MESSAGES.denied));
+  }
+
+  /**
+   * §4.4 collection policies, applied only once the broad check failed: narrow the request to readable experiments,
+   * or filter the response's list by a per-name `get`.
+   */
+  async function collectionPolicy(
+    policy: string,
+    workspace: string,
+    f: RequestFields,
+    review: Review,
+  ): Promise<ResponseFilter | undefined | 'deny'> {
+    const readable = async (resource: string, name: string | undefined) =>
+      name !== undefined &&
+      (await review({ group: GROUP, resource, verb: 'get', namespace: workspace, name }));
+    switch (policy) {
+      case 'request_filter_experiment_ids': {
+        const ids = Array.isArray(f.body?.experiment_ids)
+          ? (f.body.experiment_ids as unknown[]).map(String)
+          : [];
+        const kept: string[] = [];
+        for (const id of ids)
+          if (await readable('experiments', await lookups.experimentName(workspace, id))) kept.push(id);
+        if (kept.length === 0) return 'deny';
+        if (f.body && kept.length !== ids.length) {
+          f.body.experiment_ids = kept;
+          f.changed = true;
+        }
+        return undefined;
+      }
+      case 'response_filter_experiments':
+        return listFilter('experiments', (e) => readable('experiments', str(e.name)));
+      case 'response_filter_registered_models':
+        return listFilter('registered_models', (m) => readable('registeredmodels', str(m.name)));
+      case 'response_filter_model_versions':
+        return listFilter('model_versions', (v) => readable('registeredmodels', str(v.name)));
+      default:
+        return 'deny';
+    }
+  }
+
+  /** A response filter over one list key; a malformed body becomes `{}` (§4.4 "Response filtering details"). */
+  function listFilter(
+    key: string,
+    keep: (item: Record<string, unknown>) => Promise<boolean>,
+  ): ResponseFilter {
+    return async (json) => {
+      const list = json[key];
+      if (list === undefined) return json;
+      if (!Array.isArray(list)) return {};
+      const kept = [];
+      for (const item of list)
+        if (item && typeof item === 'object' && (await keep(item as Record<string, unknown>)))
+          kept.push(item);
+      return { ...json, [key]: kept };
+    };
+  }
+
+  /** The workspaces list: kept where the caller may `list` any priority resource in that namespace (§4.4). */
+  const filterWorkspaces: ResponseFilter = async (json, review) => {
+    const list = json.workspaces;
+    if (!Array.isArray(list)) return json;
+    const kept = [];
+    for (const w of list as Array<{ name?: string }>) {
+      if (!w.name || !exists(w.name)) continue;
+      for (const resource of WORKSPACE_RESOURCES)
+        if (await review({ group: GROUP, resource, verb: 'list', namespace: w.name })) {
+          kept.push(w);
+          break;
+        }
+    }
+    return { ...json, workspaces: kept };
+  };
+
+  function kubeFailure(status: number, detail: string, identity: GateIdentity): GateError {
+    if (status === 401) return pluginError('UNAUTHENTICATED', MESSAGES.kubeUnauthenticated);
+    if (status === 403)
+      return pluginError(
+        'PERMISSION_DENIED',
+        identity.mode === 'self' ? MESSAGES.ssarForbidden : MESSAGES.sarForbidden,
+      );
+    return pluginError('INTERNAL_ERROR', MESSAGES.kubeFailure(detail));
+  }
+
+  /** JSON bodies are read (names, user_id); anything else streams. */
+  async function readBody(
+    req: http.IncomingMessage,
+  ): Promise<{ raw: Buffer | undefined; json: Record<string, unknown> | undefined }> {
+    const type = String(req.headers['content-type'] ?? '');
+    const method = req.method ?? 'GET';
+    if (method === 'GET' || method === 'HEAD' || !(type.includes('json') || type === ''))
+      return { raw: undefined, json: undefined };
+    if (req.url?.includes('/mlflow-artifacts/')) return { raw: undefined, json: undefined };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > MAX_JSON_BODY) break;
+      chunks.push(c);
+    }
+    const raw = Buffer.concat(chunks);
+    try {
+      const v: unknown = JSON.parse(raw.toString('utf8'));
+      return {
+        raw,
+        json: v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined,
+      };
+    } catch {
+      return { raw, json: undefined };
+    }
+  }
+
+  function forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    workspace: string | undefined,
+    payload?: Buffer,
+    filter?: (json: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  ): Promise<void> {
+    return new Promise((resolve) => {
+      const headers: http.OutgoingHttpHeaders = { ...req.headers };
+      delete headers.connection;
+      delete headers['keep-alive'];
+      delete headers['transfer-encoding'];
+      if (payload !== undefined) headers['content-length'] = String(payload.length);
+      const up = http.request(
+        {
+          agent,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers,
+        },
+        (upRes) => {
+          if (!filter || (upRes.statusCode ?? 500) >= 400) {
+            const out = { ...upRes.headers };
+            delete out.connection;
+            delete out['keep-alive'];
+            res.writeHead(upRes.statusCode ?? 502, out);
+            upRes.pipe(res);
+            upRes.on('end', () => resolve());
+            return;
+          }
+          const chunks: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => chunks.push(c));
+          upRes.on('end', () => {
+            let json: unknown;
+            try {
+              json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            } catch {
+              json = undefined;
+            }
+            const filtered =
+              json && typeof json === 'object' && !Array.isArray(json)
+                ? filter(json as Record<string, unknown>)
+                : Promise.resolve({});
+            void filtered.then((out) => {
+              const text = JSON.stringify(out);
+              const h: http.OutgoingHttpHeaders = {
+                ...upRes.headers,
+                'content-length': String(Buffer.byteLength(text)),
+              };
+              delete h.connection;
+              delete h['keep-alive'];
+              delete h['transfer-encoding'];
+              res.writeHead(upRes.statusCode ?? 200, h);
+              res.end(text);
+              resolve();
+            });
+          });
+        },
+      );
+      up.on('error', (error) => {
+        log.error(`backend ${upstream.href} failed: ${error.message}`);
+        if (!res.headersSent)
+          sendError(res, pluginError('INTERNAL_ERROR', `MLflow backend unreachable: ${error.message}`));
+        resolve();
+      });
+      if (payload !== undefined) up.end(payload);
+      else req.pipe(up);
+      void workspace;
+    });
+  }
+
+  await listen(server, config.host ?? DEFAULT_HOST, config.port ?? 0, 'gate', '--gate-port');
+  const address = server.address() as AddressInfo;
+  const dispose = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+      agent.destroy();
+    });
+  return {
+    url: new URL(`http://${address.address}:${address.port}/`),
+    decisions: () => [...decisions].reverse(),
+    clearCache: () => cache.clear(),
+    dispose,
+    [Symbol.asyncDispose]: dispose,
+  };
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+function sendError(res: http.ServerResponse, e: GateError): void {
+  res.writeHead(e.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(e.body),
+  });
+  res.end(e.body);
+}

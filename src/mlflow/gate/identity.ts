@@ -1,0 +1,71 @@
+// The caller's identity as the plugin reads it (mlflow-workspaces-k8s-auth.md §2): the token for a
+// SelfSubjectAccessReview (Bearer, else X-Forwarded-Access-Token), or the trusted proxy's user and groups
+// headers for a SubjectAccessReview; plus the run owner read from a JWT claim without verification (§2.1, §7).
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { MESSAGES } from './errors.js';
+import type { GateOptions } from './options.js';
+
+export type GateIdentity =
+  | { mode: 'self'; token: string; username: string | undefined; cacheKey: string }
+  | { mode: 'subject'; user: string; groups: string[]; username: string; cacheKey: string };
+
+export type IdentityResult = { identity: GateIdentity } | { error: string };
+
+const header = (h: IncomingHttpHeaders, name: string) => {
+  const v = h[name.toLowerCase()];
+  return (Array.isArray(v) ? v[0] : v) ?? '';
+};
+
+/** `_parse_jwt_subject`: the claim of the payload segment, read without any signature check; undefined if absent. */
+export function unverifiedClaim(token: string, claim: string): string | undefined {
+  const parts = token.split('.');
+  if (parts.length < 2) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const value = payload[claim];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function resolveIdentity(headers: IncomingHttpHeaders, options: GateOptions): IdentityResult {
+  if (options.authorizationMode === 'subject_access_review') {
+    const user = header(headers, options.remoteUserHeader).trim();
+    if (user === '') return { error: MESSAGES.missingRemoteUser(options.remoteUserHeader) };
+    const groups = header(headers, options.remoteGroupsHeader)
+      .split(options.remoteGroupsSeparator)
+      .map((g) => g.trim())
+      .filter((g) => g !== '');
+    // §2.2: sha256(user + "\0" + "\0".join(sorted(groups))).
+    const cacheKey = createHash('sha256')
+      .update(`${user}\0${[...groups].sort().join('\0')}`)
+      .digest('hex');
+    return { identity: { mode: 'subject', user, groups, username: user, cacheKey } };
+  }
+  const authorization = header(headers, 'authorization');
+  let token = '';
+  if (authorization !== '') {
+    const space = authorization.indexOf(' ');
+    const scheme = space < 0 ? authorization : authorization.slice(0, space);
+    const rest = space < 0 ? '' : authorization.slice(space + 1).trim();
+    if (scheme.toLowerCase() === 'bearer' && rest !== '') token = rest;
+  }
+  if (token === '') {
+    const forwarded = header(headers, 'x-forwarded-access-token').trim();
+    if (forwarded !== '') token = forwarded.replace(/^bearer\s+/i, '');
+  }
+  if (token === '') return { error: authorization !== '' ? MESSAGES.badScheme : MESSAGES.missingCredentials };
+  return {
+    identity: {
+      mode: 'self',
+      token,
+      username: unverifiedClaim(token, options.usernameClaim),
+      cacheKey: createHash('sha256').update(token).digest('hex'),
+    },
+  };
+}

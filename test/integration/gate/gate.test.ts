@@ -1,0 +1,247 @@
+// The kubernetes-auth gate through the whole lab with real tokens (mlflow-workspaces-k8s-auth.md §4-§8,
+// kubernetes-auth-observed.md §2): client → proxy → gate → emulator, the gate asking the fake kube-apiserver.
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { startLab, type StartedLab } from '../../../src/index.js';
+import { defaultLabObject, FIXTURES } from '../helpers.js';
+import { onTestFinished } from 'vitest';
+
+const DENIED = {
+  error: { code: 'PERMISSION_DENIED', message: 'Permission denied for requested operation.' },
+};
+
+async function gateLab(edit?: (cfg: Record<string, any>) => void): Promise<StartedLab> {
+  const cfg = await defaultLabObject();
+  cfg.rbac = [path.join(FIXTURES, 'rbac/default-lab.yaml')];
+  edit?.(cfg);
+  const lab = await startLab({
+    config: cfg as never,
+    ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 },
+    env: {},
+  });
+  onTestFinished(() => lab.dispose());
+  return lab;
+}
+
+/** Calls MLflow through the proxy as the SDK does: Bearer token, workspace header, JSON. */
+function client(lab: StartedLab, token: string, workspace?: string) {
+  const call = async (method: string, route: string, body?: unknown, base = lab.trackingUri!) => {
+    const res = await fetch(`${base}/api/2.0/mlflow/${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(workspace !== undefined && { 'x-mlflow-workspace': workspace }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, json: (await res.json()) as any };
+  };
+  return {
+    post: (route: string, body: unknown) => call('POST', route, body),
+    get: (route: string) => call('GET', route),
+    direct: (method: string, route: string, body?: unknown) =>
+      call(method, route, body, lab.gate!.url.href.replace(/\/$/, '')),
+  };
+}
+
+describe('kubernetes-auth gate (§4, §6, §7)', () => {
+  test('alice writes in team-a; her run is owned by her e-mail whatever user_id the body says', async () => {
+    const lab = await gateLab();
+    const alice = client(lab, await lab.token({ user: 'alice' }), 'team-a');
+    const created = await alice.post('experiments/create', { name: 'alice-exp' });
+    expect(created.status).toBe(200);
+    const run = await alice.post('runs/create', {
+      experiment_id: created.json.experiment_id,
+      user_id: 'mallory',
+    });
+    expect(run.status).toBe(200);
+    expect(run.json.run.info.user_id).toBe('alice@example.com');
+  });
+
+  test('bob reads team-b but is denied writing in team-a with the nested PERMISSION_DENIED body', async () => {
+    const lab = await gateLab();
+    const bobToken = await lab.token({ user: 'bob' });
+    const inB = client(lab, bobToken, 'team-b');
+    expect((await inB.post('experiments/search', { max_results: 5 })).status).toBe(200);
+    const write = await client(lab, bobToken, 'team-a').post('experiments/create', { name: 'nope' });
+    expect(write).toEqual({ status: 403, json: DENIED });
+    expect((await inB.post('experiments/create', { name: 'nope' })).status).toBe(403);
+  });
+
+  test('mallory is denied everywhere; carol is allowed everywhere', async () => {
+    const lab = await gateLab();
+    const mallory = await lab.token({ user: 'mallory' });
+    const carol = await lab.token({ user: 'carol' });
+    for (const ws of ['team-a', 'team-b']) {
+      expect(await client(lab, mallory, ws).post('experiments/create', { name: `m-${ws}` })).toEqual({
+        status: 403,
+        json: DENIED,
+      });
+      expect((await client(lab, carol, ws).post('experiments/create', { name: `c-${ws}` })).status).toBe(200);
+    }
+  });
+
+  test('search results are filtered to what the caller may get (response_filter_experiments)', async () => {
+    const lab = await gateLab((cfg) => {
+      // A per-name grant: mallory may read the experiment named "shared" in team-a, nothing else.
+      cfg.rbac.push(
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: 'shared-reader', namespace: 'team-a' },
+          rules: [
+            {
+              apiGroups: ['mlflow.kubeflow.org'],
+              resources: ['experiments'],
+              resourceNames: ['shared'],
+              verbs: ['get'],
+            },
+          ],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'mallory-shared', namespace: 'team-a' },
+          subjects: [{ kind: 'User', name: 'mallory@example.com', apiGroup: 'rbac.authorization.k8s.io' }],
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'shared-reader' },
+        },
+      );
+    });
+    const alice = client(lab, await lab.token({ user: 'alice' }), 'team-a');
+    const shared = await alice.post('experiments/create', { name: 'shared' });
+    const secret = await alice.post('experiments/create', { name: 'secret' });
+    const mallory = client(lab, await lab.token({ user: 'mallory' }), 'team-a');
+    // By name: allowed for "shared" only.
+    expect((await mallory.get(`experiments/get?experiment_id=${shared.json.experiment_id}`)).status).toBe(
+      200,
+    );
+    expect(await mallory.get(`experiments/get?experiment_id=${secret.json.experiment_id}`)).toEqual({
+      status: 403,
+      json: DENIED,
+    });
+    const search = await mallory.post('experiments/search', { max_results: 100 });
+    expect(search.status).toBe(200);
+    expect(search.json.experiments.map((e: { name: string }) => e.name)).toEqual(['shared']);
+  });
+
+  test('workspace resolution runs before authentication: unknown → flat 404, none without a default → 400', async () => {
+    const lab = await gateLab((cfg) => delete cfg.workspaces.default);
+    const res = await fetch(`${lab.trackingUri}/api/2.0/mlflow/experiments/search`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await lab.token({ user: 'alice' })}`,
+        'x-mlflow-workspace': 'nope',
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({
+      error_code: 'RESOURCE_DOES_NOT_EXIST',
+      message:
+        "Workspace 'nope' not found in the Kubernetes cluster. Each MLflow workspace maps 1:1 to a namespace.",
+      sqlstate: 'KAM00',
+      error_class: 'RESOURCE_NOT_FOUND',
+    });
+    const none = await client(lab, await lab.token({ user: 'alice' })).post('experiments/create', {
+      name: 'x',
+    });
+    expect(none).toEqual({
+      status: 400,
+      json: {
+        error: {
+          code: 'INVALID_PARAMETER_VALUE',
+          message: 'Workspace context is required for this request.',
+        },
+      },
+    });
+  });
+
+  test('without credentials the gate answers the plugin’s 401; a garbage token is refused by the kube API', async () => {
+    const lab = await gateLab();
+    const gate = lab.gate!.url.href.replace(/\/$/, '');
+    const none = await fetch(`${gate}/api/2.0/mlflow/experiments/search`, { method: 'POST', body: '{}' });
+    expect([none.status, await none.json()]).toEqual([
+      401,
+      {
+        error: {
+          code: 'UNAUTHENTICATED',
+          message: 'Missing Authorization header or X-Forwarded-Access-Token header.',
+        },
+      },
+    ]);
+    const basic = await fetch(`${gate}/api/2.0/mlflow/experiments/create`, {
+      method: 'POST',
+      headers: { authorization: 'Basic YTpi' },
+      body: '{"name":"x"}',
+    });
+    expect(await basic.json()).toEqual({
+      error: {
+        code: 'UNAUTHENTICATED',
+        message: "Authorization header must be in the format 'Bearer <token>'.",
+      },
+    });
+    const garbage = await fetch(`${gate}/api/2.0/mlflow/experiments/create`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer garbage', 'x-mlflow-workspace': 'team-a' },
+      body: '{"name":"x"}',
+    });
+    expect([garbage.status, await garbage.json()]).toEqual([
+      401,
+      {
+        error: {
+          code: 'UNAUTHENTICATED',
+          message:
+            'Authentication with the Kubernetes API failed. The provided token may be invalid or expired.',
+        },
+      },
+    ]);
+    // Unprotected paths pass without credentials.
+    expect((await fetch(`${gate}/health`)).status).toBe(200);
+  });
+
+  test('a stale allow survives until the decision cache TTL (300 s) passes on the lab clock', async () => {
+    const lab = await gateLab();
+    const token = await lab.token({ user: 'alice', expiresIn: '60s' });
+    const alice = client(lab, token, 'team-a');
+    expect((await alice.direct('POST', 'experiments/create', { name: 'first' })).status).toBe(200);
+    lab.clock.advance('120s'); // the token has expired; the cached decision has not
+    expect((await alice.direct('POST', 'experiments/create', { name: 'second' })).status).toBe(200);
+    lab.clock.advance('200s'); // 320 s after the first review
+    const late = await alice.direct('POST', 'experiments/create', { name: 'third' });
+    expect(late.status).toBe(401);
+  });
+
+  test('workspaces: list filtered per caller, create forbidden', async () => {
+    const lab = await gateLab();
+    const list = async (user: string) => {
+      const res = await fetch(`${lab.trackingUri}/api/3.0/mlflow/workspaces`, {
+        headers: { authorization: `Bearer ${await lab.token({ user })}` },
+      });
+      return ((await res.json()) as { workspaces: Array<{ name: string }> }).workspaces.map((w) => w.name);
+    };
+    expect(await list('bob')).toEqual(['team-b']);
+    expect(await list('carol')).toEqual(['team-a', 'team-b']);
+    expect(await list('mallory')).toEqual([]);
+    const create = await fetch(`${lab.trackingUri}/api/3.0/mlflow/workspaces`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await lab.token({ user: 'carol' })}`,
+        'content-type': 'application/json',
+      },
+      body: '{"name":"team-c"}',
+    });
+    expect([create.status, await create.json()]).toEqual([
+      403,
+      {
+        error: {
+          code: 'PERMISSION_DENIED',
+          message:
+            'Workspace create, update, and delete operations are not supported when MLflow workspaces map to Kubernetes namespaces.',
+        },
+      },
+    ]);
+  });
+});
