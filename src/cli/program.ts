@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { canICommand } from './commands/can-i.js';
+import { logsCommand } from './commands/logs.js';
 import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
 import { EXIT, handleError } from './handle-error.js';
@@ -15,7 +16,8 @@ export async function main(argv: string[]): Promise<number> {
       .command(upCommand)
       .command(tokenCommand)
       .command(canICommand)
-      .demandCommand(1, 'Name a command: up, token, can-i.')
+      .command(logsCommand)
+      .demandCommand(1, 'Name a command: up, token, can-i, logs.')
       .strict()
       .help()
       .version()

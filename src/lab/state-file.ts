@@ -15,6 +15,8 @@ export interface LabState {
   /** The config file the lab was started with; `token` reads credentials from it. */
   configFile: string;
   startedAt: string;
+  /** The gate's decision log (`GET` → `{"decisions":[…]}`, newest first); `logs --decisions` reads it. */
+  decisionsUrl?: string;
 }
 
 /** `$AUTHLAB_HOME/lab.json`, else `.mlflow-authlab/lab.json` under the working directory. */

@@ -180,6 +180,12 @@ describe('mlflow-authlab CLI (built), through execa', () => {
       403,
       { error: { code: 'PERMISSION_DENIED', message: 'Permission denied for requested operation.' } },
     ]);
+    // Which identity, workspace, resource, verb and name the denial was judged on.
+    const logs = await box.cli(['logs', '--decisions', '--limit', '1']);
+    expect(logs.exitCode).toBe(0);
+    expect(logs.stdout).toMatch(
+      /^\S+ POST \/api\/2\.0\/mlflow\/runs\/create workspace=team-a user=bob@example\.com → 403 Permission denied for requested operation\.\n {4}update experiments in team-a: denied; update experiments "issue-5" in team-a: denied$/,
+    );
   });
 
   test('up --json prints the lab object once ready; token prints a JWT that verifies against the JWKS', async () => {
@@ -432,6 +438,6 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(r.stderr).toContain('error: Invalid values:');
     const none = await box.cli([]);
     expect(none.exitCode).toBe(2);
-    expect(none.stderr).toContain('error: Name a command: up, token, can-i.');
+    expect(none.stderr).toContain('error: Name a command: up, token, can-i, logs.');
   });
 });

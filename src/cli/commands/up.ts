@@ -98,6 +98,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       pid: process.pid,
       configFile,
       startedAt: new Date().toISOString(),
+      ...(lab.gate && { decisionsUrl: `${lab.gate.url.href}_authlab/decisions` }),
     };
     try {
       await writeLabState(state);

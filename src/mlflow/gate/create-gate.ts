@@ -126,7 +126,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       return;
     }
     const found = table.lookup(method, url.pathname);
-    if (found.kind === 'unprotected') return forward(req, res, undefined);
+    if (found.kind === 'unprotected') return forward(req, res, rawUrl);
 
     const record: GateDecision = {
       at: new Date(clock.now()).toISOString(),
@@ -207,7 +207,8 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     }
 
     // §7: runs/create is recorded under the caller, whatever user_id the body says.
-    let payload = fields.changed && fields.body ? Buffer.from(JSON.stringify(fields.body)) : body.raw;
+    let payload =
+      fields.changed && fields.body && method !== 'GET' ? Buffer.from(JSON.stringify(fields.body)) : body.raw;
     if (
       /\/(api|ajax-api)\/2\.0\/mlflow\/runs\/create$/.test(url.pathname) &&
       identity.username &&
@@ -216,7 +217,10 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       payload = Buffer.from(JSON.stringify({ ...fields.body, user_id: identity.username }));
     }
     finish(200, 'allowed');
-    return forward(req, res, workspace, payload, responseFilter && ((json) => responseFilter!(json, review)));
+    const search = fields.query.toString();
+    const target =
+      fields.changed && method === 'GET' ? `${url.pathname}${search ? `?${search}` : ''}` : rawUrl;
+    return forward(req, res, target, payload, responseFilter && ((json) => responseFilter!(json, review)));
   }
 
   type Review = (a: ResourceAttributes) => Promise<boolean>;
@@ -301,6 +305,31 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
         if (kept.length === 0) return 'deny';
         if (f.body && kept.length !== ids.length) {
           f.body.experiment_ids = kept;
+          f.changed = true;
+        }
+        return undefined;
+      }
+      case 'request_filter_experiment_id': {
+        const id = f.body?.experiment_id ?? f.query.get('experiment_id') ?? undefined;
+        const name = id === undefined ? undefined : await lookups.experimentName(workspace, String(id));
+        return (await readable('experiments', name)) ? undefined : 'deny';
+      }
+      case 'request_filter_run_ids': {
+        // GET …/metrics/get-history-bulk-interval carries run_ids in the query; narrowed there, like the body.
+        const fromBody = Array.isArray(f.body?.run_ids)
+          ? (f.body.run_ids as unknown[]).map(String)
+          : undefined;
+        const ids = fromBody ?? f.query.getAll('run_ids');
+        const kept: string[] = [];
+        for (const id of ids)
+          if (await readable('experiments', await lookups.runExperimentName(workspace, id))) kept.push(id);
+        if (kept.length === 0) return 'deny';
+        if (kept.length !== ids.length) {
+          if (fromBody && f.body) f.body.run_ids = kept;
+          else {
+            f.query.delete('run_ids');
+            for (const id of kept) f.query.append('run_ids', id);
+          }
           f.changed = true;
         }
         return undefined;
@@ -390,7 +419,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   function forward(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    workspace: string | undefined,
+    path: string,
     payload?: Buffer,
     filter?: (json: Record<string, unknown>) => Promise<Record<string, unknown>>,
   ): Promise<void> {
@@ -406,7 +435,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
           hostname: upstream.hostname,
           port: upstream.port,
           method: req.method,
-          path: req.url,
+          path,
           headers,
         },
         (upRes) => {
@@ -456,7 +485,6 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       });
       if (payload !== undefined) up.end(payload);
       else req.pipe(up);
-      void workspace;
     });
   }
 

@@ -3,6 +3,10 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { startLab, type StartedLab } from '../../../src/index.js';
+import { createGate } from '../../../src/mlflow/gate/create-gate.js';
+import { gateOptionsFrom } from '../../../src/mlflow/gate/options.js';
+import { httpReviewer } from '../../../src/mlflow/gate/reviewer.js';
+import { claimsOf } from '../helpers.js';
 import { defaultLabObject, FIXTURES } from '../helpers.js';
 import { onTestFinished } from 'vitest';
 
@@ -243,5 +247,112 @@ describe('kubernetes-auth gate (§4, §6, §7)', () => {
         },
       },
     ]);
+  });
+
+  test('trusted-proxy mode (subject_access_review) with oauth2-proxy’s X-Forwarded-Email and -Groups, as the Kubeflow chart sets it', async () => {
+    const lab = await gateLab((cfg) => {
+      cfg.gate = {
+        MLFLOW_K8S_AUTH_AUTHORIZATION_MODE: 'subject_access_review',
+        MLFLOW_K8S_AUTH_REMOTE_USER_HEADER: 'x-forwarded-email',
+        MLFLOW_K8S_AUTH_REMOTE_GROUPS_HEADER: 'x-forwarded-groups',
+        MLFLOW_K8S_AUTH_REMOTE_GROUPS_SEPARATOR: ',',
+      };
+    });
+    const alice = client(lab, await lab.token({ user: 'alice' }), 'team-a');
+    const exp = await alice.post('experiments/create', { name: 'sar' });
+    expect(exp.status).toBe(200);
+    const run = await alice.post('runs/create', { experiment_id: exp.json.experiment_id });
+    expect(run.json.run.info.user_id).toBe('alice@example.com');
+    const bob = client(lab, await lab.token({ user: 'bob' }), 'team-a');
+    expect(await bob.post('experiments/create', { name: 'no' })).toEqual({ status: 403, json: DENIED });
+    // Straight to the gate, without the proxy's headers.
+    const direct = await fetch(`${lab.gate!.url.href}api/2.0/mlflow/experiments/create`, {
+      method: 'POST',
+      headers: { 'x-mlflow-workspace': 'team-a' },
+      body: '{"name":"x"}',
+    });
+    expect([direct.status, await direct.json()]).toEqual([
+      401,
+      {
+        error: {
+          code: 'UNAUTHENTICATED',
+          message: "Missing required 'x-forwarded-email' header for SubjectAccessReview mode.",
+        },
+      },
+    ]);
+    // The SubjectAccessReviews went to the kube API with the server's service-account token.
+    expect(lab.kube.decisions().some((d) => d.source === 'subjectaccessreview')).toBe(true);
+  });
+
+  test('the plugin’s own default claim: MLFLOW_K8S_AUTH_USERNAME_CLAIM=sub makes the owner Dex’s opaque sub', async () => {
+    const lab = await gateLab((cfg) => (cfg.gate = { MLFLOW_K8S_AUTH_USERNAME_CLAIM: 'sub' }));
+    const token = await lab.token({ user: 'alice' });
+    const alice = client(lab, token, 'team-a');
+    const exp = await alice.post('experiments/create', { name: 'sub-owner' });
+    const run = await alice.post('runs/create', { experiment_id: exp.json.experiment_id });
+    expect(run.json.run.info.user_id).toBe(claimsOf(token).sub);
+  });
+
+  test('X-Forwarded-Access-Token alone identifies the caller; /ajax-api has the same rules; unmapped routes are 404', async () => {
+    const lab = await gateLab();
+    const gate = lab.gate!.url.href.replace(/\/$/, '');
+    const alice = await lab.token({ user: 'alice' });
+    const post = (route: string, headers: Record<string, string>, body: unknown) =>
+      fetch(`${gate}${route}`, {
+        method: 'POST',
+        headers: { 'x-mlflow-workspace': 'team-a', 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const exp = await post(
+      '/api/2.0/mlflow/experiments/create',
+      { 'x-forwarded-access-token': alice },
+      { name: 'fwd' },
+    );
+    expect(exp.status).toBe(200);
+    const { experiment_id } = (await exp.json()) as { experiment_id: string };
+    const run = await post(
+      '/api/2.0/mlflow/runs/create',
+      { 'x-forwarded-access-token': `Bearer ${alice}` },
+      { experiment_id },
+    );
+    expect(((await run.json()) as any).run.info.user_id).toBe('alice@example.com');
+    const bob = await lab.token({ user: 'bob' });
+    const ajax = await post(
+      '/ajax-api/2.0/mlflow/experiments/create',
+      { authorization: `Bearer ${bob}` },
+      { name: 'x' },
+    );
+    expect([ajax.status, await ajax.json()]).toEqual([403, DENIED]);
+    const unmapped = await post('/api/2.0/mlflow/not-a-route', { authorization: `Bearer ${alice}` }, {});
+    expect([unmapped.status, await unmapped.json()]).toEqual([
+      404,
+      { error: { code: 'ENDPOINT_NOT_FOUND', message: 'Endpoint not found.' } },
+    ]);
+    const anonymous = await post('/api/2.0/mlflow/not-a-route', {}, {});
+    expect(anonymous.status).toBe(401);
+  });
+
+  test('over HTTP: a gate asking the kube API with real SelfSubjectAccessReview requests decides the same', async () => {
+    const lab = await gateLab();
+    const gate = await createGate({
+      upstream: lab.mlflow!.url,
+      options: gateOptionsFrom({}, { defaultWorkspace: 'team-a' }),
+      reviewer: httpReviewer(lab.kubeApiUrl, lab.kube.serviceAccountToken),
+      namespaces: () => ['team-a', 'team-b'],
+      clock: lab.clock,
+    });
+    onTestFinished(() => gate.dispose());
+    const call = async (token: string) => {
+      const res = await fetch(`${gate.url.href}api/2.0/mlflow/experiments/create`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `http-${token.slice(-6)}` }),
+      });
+      return [res.status, await res.json()];
+    };
+    expect((await call(await lab.token({ user: 'alice' })))[0]).toBe(200);
+    expect(await call(await lab.token({ user: 'bob' }))).toEqual([403, DENIED]);
+    expect((await call('garbage'))[0]).toBe(401);
+    expect(lab.kube.decisions()[0]!.source).toBe('selfsubjectaccessreview');
   });
 });

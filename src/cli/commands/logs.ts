@@ -1,0 +1,61 @@
+import type { Argv, CommandModule } from 'yargs';
+import { AuthlabError } from '../../errors.js';
+import { requireLabState } from '../../lab/state-file.js';
+import type { GateDecision } from '../../mlflow/gate/create-gate.js';
+import { out } from '../output.js';
+
+interface LogsArgs {
+  decisions: boolean;
+  json: boolean;
+  limit: number;
+}
+
+/** One decision as a line a person can scan: when, what, who, where, the answer, and each review behind it. */
+export function decisionLine(d: GateDecision): string {
+  const reviews = d.reviews
+    .map((r) => {
+      const a = r.attributes;
+      const what = `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.name ? ` "${a.name}"` : ''}`;
+      return `${what} in ${a.namespace ?? '(cluster)'}: ${r.allowed ? 'allowed' : 'denied'}${r.cached ? ' (cached)' : ''}`;
+    })
+    .join('; ');
+  return (
+    `${d.at} ${d.method} ${d.path} workspace=${d.workspace ?? '-'} user=${d.username ?? '-'} → ${d.status} ${d.outcome}` +
+    (reviews ? `\n    ${reviews}` : '')
+  );
+}
+
+export const logsCommand: CommandModule<object, LogsArgs> = {
+  command: 'logs',
+  describe:
+    "Show the running lab's kubernetes-auth decisions (which identity, workspace, resource, verb, name, and why)",
+  builder: (y: Argv) =>
+    y
+      .option('decisions', {
+        type: 'boolean',
+        default: false,
+        describe: "the gate's decisions, newest first",
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'print them as JSON' })
+      .option('limit', {
+        type: 'number',
+        default: 50,
+        describe: 'how many (newest first)',
+      }) as Argv<LogsArgs>,
+  handler: async (argv) => {
+    if (!argv.decisions)
+      throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', 'logs shows the gate decisions only today', {
+        hint: 'Run "mlflow-authlab logs --decisions"; the lab\'s own log is on the stderr of "up --verbose".',
+      });
+    const state = await requireLabState();
+    if (!state.decisionsUrl)
+      throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', 'the running lab has no kubernetes-auth gate', {
+        hint: 'The gate runs in front of MLflow; start the lab without "--mlflow none".',
+      });
+    const res = await fetch(state.decisionsUrl);
+    const { decisions } = (await res.json()) as { decisions: GateDecision[] };
+    const shown = decisions.slice(0, argv.limit);
+    if (argv.json) out.json(shown);
+    else out.result(shown.length === 0 ? '(no decisions yet)' : shown.map(decisionLine).join('\n'));
+  },
+};
