@@ -1,4 +1,4 @@
-// The auth proxy's cost (issue 4; DESIGN.md "Performance": added latency ≤ 0.5 ms at p50, throughput ≥ 70 % of
+// The cost of the auth proxy and the kubernetes-auth gate (issue 4; DESIGN.md "Performance": added latency ≤ 0.5 ms at p50, throughput ≥ 70 % of
 // calling MLflow directly), called from bench/run.js. The reference is the same MLflow emulator called straight on
 // its own port, in the same run and alternating with the proxied calls, so the ratio holds on a noisy machine.
 // The proxied call carries alice's bearer token, so every request pays what oauth2-proxy pays for it: header
@@ -24,7 +24,7 @@ const DIRECT = 'emulator, direct (same run)';
 export const PROXY_FIGURES = [
   {
     id: 'proxyRps_c16',
-    label: `proxy: experiments/get with a bearer, ${CONNECTIONS} conn. (req/s)`,
+    label: `proxy + gate: experiments/get with a bearer, ${CONNECTIONS} conn. (req/s)`,
     reference: DIRECT,
     unit: 'tokens/s',
     better: 'higher',
@@ -32,7 +32,7 @@ export const PROXY_FIGURES = [
   },
   {
     id: 'proxyP50Ms',
-    label: 'proxy: experiments/get with a bearer, 1 conn., p50 (ms)',
+    label: 'proxy + gate: experiments/get with a bearer, 1 conn., p50 (ms)',
     reference: DIRECT,
     unit: 'ms',
     better: 'lower',

@@ -188,7 +188,7 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
       const g = gate;
       started.push(() => g.dispose());
     }
-    proxy = await startProxy(config, idp, gate?.url.href ?? mlflow?.url, proxyServer, options, clock, log);
+    proxy = await startProxy(config, idp, gate, mlflow?.url, proxyServer, options, clock, log);
     if (proxy) {
       const p = proxy;
       started.push(() => p.dispose());
@@ -283,7 +283,8 @@ function withProxyCallbacks(config: ResolvedLabConfig, port: number): ResolvedLa
 async function startProxy(
   config: ResolvedLabConfig,
   idp: StartedIdp,
-  upstreamUrl: string | undefined,
+  gate: StartedGate | undefined,
+  mlflowUrl: string | undefined,
   server: http.Server,
   options: LabOptions,
   clock: LabClock,
@@ -291,7 +292,7 @@ async function startProxy(
 ): Promise<StartedProxy | undefined> {
   const clientId = proxyClientId(config);
   const client = config.clients.find((c) => c.id === clientId);
-  const upstream = upstreamUrl?.replace(/\/$/, '');
+  const upstream = (gate?.url.href ?? mlflowUrl)?.replace(/\/$/, '');
   const hasUpstream =
     upstream !== undefined ||
     config.proxy.upstream !== undefined ||
@@ -310,5 +311,14 @@ async function startProxy(
     },
   });
   if (problems.length > 0) throw configError(`${config.source}, proxy`, problems);
-  return createAuthProxy({ options: proxyOptions, clock, log, server });
+  // The gate runs in this process: the proxy hands requests to it directly, unless the config points the proxy
+  // at another upstream.
+  const inProcess = gate !== undefined && proxyOptions.upstreams[0]?.replace(/\/$/, '') === upstream;
+  return createAuthProxy({
+    options: proxyOptions,
+    clock,
+    log,
+    server,
+    ...(inProcess && { upstreamHandler: gate.handle }),
+  });
 }

@@ -9,6 +9,8 @@ import { authLine, standardLine } from './proxy-log.js';
 import { logUsername, type RequestScope } from './scope.js';
 import type { SessionStore } from './session-store.js';
 
+export type UpstreamHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+
 export type AuthStatus = 'AuthSuccess' | 'AuthFailure' | 'AuthError';
 
 /** oauth2-proxy's logger calls, written to the lab's logger line for line (§A6 "Log formats"). */
@@ -31,6 +33,8 @@ export interface ProxyContext {
   readonly log: ProxyLog;
   /** One keep-alive pool to the upstream for the proxy's lifetime. */
   readonly agent: http.Agent;
+  /** An upstream in the same process (the lab's gate), called directly instead of over HTTP. */
+  readonly upstreamHandler: UpstreamHandler | undefined;
 }
 
 export function createProxyLog(log: Logger, clock: LabClock): ProxyLog {

@@ -7,7 +7,7 @@ import { DEFAULT_HOST, DEFAULT_PORTS } from '../config/defaults.js';
 import { listen } from '../listen.js';
 import { childLogger, noopLogger, type Logger } from '../log.js';
 import { runChain, type Middleware } from './chain.js';
-import { createProxyLog, type ProxyContext } from './context.js';
+import { createProxyLog, type ProxyContext, type UpstreamHandler } from './context.js';
 import { renderErrorPage } from './endpoints/pages.js';
 import { loginEndpoints } from './endpoints/login.js';
 import { sessionEndpoints } from './endpoints/session-endpoints.js';
@@ -52,6 +52,8 @@ export interface AuthProxyOptions {
   port?: number;
   /** A server already listening (the lab binds the port first so the IdP can register the callback URL). */
   server?: http.Server;
+  /** The upstream's handler when it runs in this process (the lab's gate): no second HTTP hop. */
+  upstreamHandler?: UpstreamHandler;
 }
 
 export interface StartedProxy {
@@ -89,6 +91,7 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
     clock,
     log: proxyLog,
     agent,
+    upstreamHandler: o.upstreamHandler,
   };
   const chain: Middleware[] = CHAIN.map((make) => make(ctx));
 

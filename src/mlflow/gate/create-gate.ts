@@ -4,6 +4,7 @@
 // collection policies → run-owner rewrite → upstream → response filters.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream';
 import { createClock, type LabClock } from '../../clock.js';
 import { DEFAULT_HOST } from '../../config/defaults.js';
 import { listen } from '../../listen.js';
@@ -60,6 +61,11 @@ export interface GateConfig {
 
 export interface StartedGate {
   url: URL;
+  /**
+   * The gate's request handler, for a proxy in the same process: it resolves once the response is finished. The
+   * lab's proxy hands requests to it directly instead of over HTTP, so proxy + gate cost one network hop, not two.
+   */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
   decisions(): GateDecision[];
   /** Forgets cached decisions (the plugin's cache is per process; a restart empties it). */
   clearCache(): void;
@@ -108,13 +114,14 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     });
   const lookups = new NameLookups(backendGet, clock);
 
-  const server = http.createServer((req, res) => {
+  /** Nothing a request does may take the lab down: an unexpected error is the plugin's INTERNAL_ERROR. */
+  const safeHandle = (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> =>
     handle(req, res).catch((error: unknown) => {
       log.error(`unexpected error on ${req.method} ${req.url}: ${(error as Error).message}`);
       if (!res.headersSent) sendError(res, pluginError('INTERNAL_ERROR', (error as Error).message));
       else res.destroy();
     });
-  });
+  const server = http.createServer((req, res) => void safeHandle(req, res));
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';
@@ -126,7 +133,9 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       return;
     }
     const found = table.lookup(method, url.pathname);
-    if (found.kind === 'unprotected') return forward(req, res, rawUrl);
+    // What is forwarded is the path the decision was made on (dot segments resolved), never the raw one.
+    const canonical = `${url.pathname}${url.search}`;
+    if (found.kind === 'unprotected') return forwardAsIs(req, res, canonical);
 
     const record: GateDecision = {
       at: new Date(clock.now()).toISOString(),
@@ -170,7 +179,15 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       return sendError(res, pluginError('ENDPOINT_NOT_FOUND', MESSAGES.endpointNotFound));
     }
 
-    const body = await readBody(req);
+    const body = await readBody(req, url.pathname);
+    if (body.tooLarge) {
+      finish(413, 'request body too large for the gate to inspect');
+      return sendError(
+        res,
+        pluginError('INVALID_PARAMETER_VALUE', `Request body exceeds ${MAX_JSON_BODY} bytes.`),
+        413,
+      );
+    }
     const fields: RequestFields = {
       method,
       query: url.searchParams,
@@ -209,18 +226,30 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     // §7: runs/create is recorded under the caller, whatever user_id the body says.
     let payload =
       fields.changed && fields.body && method !== 'GET' ? Buffer.from(JSON.stringify(fields.body)) : body.raw;
-    if (
-      /\/(api|ajax-api)\/2\.0\/mlflow\/runs\/create$/.test(url.pathname) &&
-      identity.username &&
-      fields.body
-    ) {
+    if (found.entry.rules.some((r) => r.overrideRunUser) && identity.username && fields.body) {
       payload = Buffer.from(JSON.stringify({ ...fields.body, user_id: identity.username }));
     }
     finish(200, 'allowed');
     const search = fields.query.toString();
     const target =
-      fields.changed && method === 'GET' ? `${url.pathname}${search ? `?${search}` : ''}` : rawUrl;
-    return forward(req, res, target, payload, responseFilter && ((json) => responseFilter!(json, review)));
+      fields.changed && method === 'GET' ? `${url.pathname}${search ? `?${search}` : ''}` : canonical;
+    await forward(
+      req,
+      res,
+      target,
+      workspace,
+      payload,
+      responseFilter && ((json) => responseFilter!(json, review)),
+    );
+    // After a rename the plugin updates its id → name cache (`apply_response_cache_updates`, §8).
+    const renamed = fields.body?.experiment_id;
+    if (
+      /\/experiments\/update$/.test(url.pathname) &&
+      res.statusCode === 200 &&
+      workspace &&
+      renamed !== undefined
+    )
+      lookups.forgetExperiment(workspace, String(renamed));
   }
 
   type Review = (a: ResourceAttributes) => Promise<boolean>;
@@ -235,7 +264,9 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   ): Promise<ResponseFilter | undefined> {
     if (rule.deny) throw new Denied(pluginError('PERMISSION_DENIED', rule.deny));
     if (rule.workspaceAccessCheck) {
-      const ns = workspace ?? f.params.workspace_name;
+      // §5.4: the header/default workspace wins; the path's name is used only without one, and only if it exists.
+      const fromPath = f.params.workspace_name;
+      const ns = workspace ?? (fromPath !== undefined && exists(fromPath) ? fromPath : undefined);
       for (const resource of WORKSPACE_RESOURCES) {
         if (ns && (await review({ group: GROUP, resource, verb: rule.verb, namespace: ns })))
           return undefined;
@@ -264,7 +295,9 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
         }
         names.push(...got);
       }
-      if (names === undefined && rule.allowIfResourceReferenceMissing) return undefined;
+      // Only an absent optional reference is skipped; one that is present but does not resolve is denied.
+      if (names === undefined && rule.allowIfResourceReferenceMissing && !referencePresent(rule, f))
+        return undefined;
       // §3.1: the name is dropped for bare create, so a per-name retry cannot differ from the broad one.
       const named = rule.verb === 'create' && !rule.subresource ? [] : (names ?? []);
       if (named.length > 0) {
@@ -365,10 +398,11 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   /** The workspaces list: kept where the caller may `list` any priority resource in that namespace (§4.4). */
   const filterWorkspaces: ResponseFilter = async (json, review) => {
     const list = json.workspaces;
-    if (!Array.isArray(list)) return json;
+    if (list === undefined) return json;
+    if (!Array.isArray(list)) return {};
     const kept = [];
-    for (const w of list as Array<{ name?: string }>) {
-      if (!w.name || !exists(w.name)) continue;
+    for (const w of list as Array<{ name?: unknown } | null>) {
+      if (!w || typeof w.name !== 'string' || !exists(w.name)) continue;
       for (const resource of WORKSPACE_RESOURCES)
         if (await review({ group: GROUP, resource, verb: 'list', namespace: w.name })) {
           kept.push(w);
@@ -391,17 +425,22 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   /** JSON bodies are read (names, user_id); anything else streams. */
   async function readBody(
     req: http.IncomingMessage,
-  ): Promise<{ raw: Buffer | undefined; json: Record<string, unknown> | undefined }> {
+    pathname: string,
+  ): Promise<{ raw: Buffer | undefined; json: Record<string, unknown> | undefined; tooLarge?: boolean }> {
     const type = String(req.headers['content-type'] ?? '');
     const method = req.method ?? 'GET';
     if (method === 'GET' || method === 'HEAD' || !(type.includes('json') || type === ''))
       return { raw: undefined, json: undefined };
-    if (req.url?.includes('/mlflow-artifacts/')) return { raw: undefined, json: undefined };
+    if (/^\/(api|ajax-api)\/2\.0\/mlflow-artifacts\//.test(pathname))
+      return { raw: undefined, json: undefined };
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const c of req as AsyncIterable<Buffer>) {
       size += c.length;
-      if (size > MAX_JSON_BODY) break;
+      if (size > MAX_JSON_BODY) {
+        req.resume();
+        return { raw: undefined, json: undefined, tooLarge: true };
+      }
       chunks.push(c);
     }
     const raw = Buffer.concat(chunks);
@@ -420,6 +459,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     path: string,
+    workspace: string | undefined,
     payload?: Buffer,
     filter?: (json: Record<string, unknown>) => Promise<Record<string, unknown>>,
   ): Promise<void> {
@@ -428,6 +468,10 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       delete headers.connection;
       delete headers['keep-alive'];
       delete headers['transfer-encoding'];
+      // MLflow runs the request in the workspace that was reviewed: a missing or `default` header would otherwise
+      // land in MLflow's own default workspace, which nobody was checked against.
+      delete headers['x-mlflow-workspace'];
+      if (workspace !== undefined) headers['x-mlflow-workspace'] = workspace;
       if (payload !== undefined) headers['content-length'] = String(payload.length);
       const up = http.request(
         {
@@ -440,12 +484,13 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
         },
         (upRes) => {
           if (!filter || (upRes.statusCode ?? 500) >= 400) {
-            const out = { ...upRes.headers };
+            const out: http.OutgoingHttpHeaders = { ...upRes.headers };
             delete out.connection;
             delete out['keep-alive'];
+            mergeSetCookie(res, out);
             res.writeHead(upRes.statusCode ?? 502, out);
-            upRes.pipe(res);
-            upRes.on('end', () => resolve());
+            // pipeline: an upstream that dies mid-answer ends the client's response too, instead of a hang.
+            pipeline(upRes, res, () => resolve());
             return;
           }
           const chunks: Buffer[] = [];
@@ -461,19 +506,32 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
               json && typeof json === 'object' && !Array.isArray(json)
                 ? filter(json as Record<string, unknown>)
                 : Promise.resolve({});
-            void filtered.then((out) => {
-              const text = JSON.stringify(out);
-              const h: http.OutgoingHttpHeaders = {
-                ...upRes.headers,
-                'content-length': String(Buffer.byteLength(text)),
-              };
-              delete h.connection;
-              delete h['keep-alive'];
-              delete h['transfer-encoding'];
-              res.writeHead(upRes.statusCode ?? 200, h);
-              res.end(text);
-              resolve();
-            });
+            void filtered.then(
+              (out) => {
+                const text = JSON.stringify(out);
+                const h: http.OutgoingHttpHeaders = {
+                  ...upRes.headers,
+                  'content-length': String(Buffer.byteLength(text)),
+                };
+                delete h.connection;
+                delete h['keep-alive'];
+                delete h['transfer-encoding'];
+                mergeSetCookie(res, h);
+                res.writeHead(upRes.statusCode ?? 200, h);
+                res.end(text);
+                resolve();
+              },
+              (error: unknown) => {
+                // A review that failed while filtering answers like any failed review (401/403/500), never hangs.
+                sendError(
+                  res,
+                  error instanceof Denied
+                    ? error.error
+                    : pluginError('INTERNAL_ERROR', (error as Error).message),
+                );
+                resolve();
+              },
+            );
           });
         },
       );
@@ -483,9 +541,19 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
           sendError(res, pluginError('INTERNAL_ERROR', `MLflow backend unreachable: ${error.message}`));
         resolve();
       });
+      // A client that goes away takes the MLflow request with it.
+      res.on('close', () => {
+        if (!res.writableFinished) up.destroy();
+      });
       if (payload !== undefined) up.end(payload);
       else req.pipe(up);
     });
+  }
+
+  /** Unprotected paths (health, static UI, server-info) go through untouched, workspace header included. */
+  function forwardAsIs(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+    const header = req.headers['x-mlflow-workspace'];
+    return forward(req, res, path, Array.isArray(header) ? header[0] : header);
   }
 
   await listen(server, config.host ?? DEFAULT_HOST, config.port ?? 0, 'gate', '--gate-port');
@@ -498,6 +566,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     });
   return {
     url: new URL(`http://${address.address}:${address.port}/`),
+    handle: safeHandle,
     decisions: () => [...decisions].reverse(),
     clearCache: () => cache.clear(),
     dispose,
@@ -507,10 +576,40 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-function sendError(res: http.ServerResponse, e: GateError): void {
-  res.writeHead(e.status, {
+function sendError(res: http.ServerResponse, e: GateError, status = e.status): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(e.body),
   });
   res.end(e.body);
+}
+
+/**
+ * Cookies a proxy in the same process already set on the response (a refreshed or cleared session) are kept
+ * next to MLflow's own: `writeHead`'s headers would otherwise replace them.
+ */
+function mergeSetCookie(res: http.ServerResponse, out: http.OutgoingHttpHeaders): void {
+  const prior = res.getHeader('set-cookie');
+  if (prior === undefined || out['set-cookie'] === undefined) return;
+  out['set-cookie'] = [...[prior].flat().map(String), ...[out['set-cookie']].flat().map(String)];
+}
+
+/** Whether the request carries the field an optional name parser reads (present but unresolved is not "missing"). */
+function referencePresent(rule: AuthRule, f: RequestFields): boolean {
+  const fields = [
+    'secret_id',
+    'trace_ids',
+    'endpoint_id',
+    'endpoint_name',
+    'name',
+    'experiment_id',
+    'run_id',
+  ];
+  return (
+    (rule.nameParsers ?? []).length > 0 &&
+    fields.some(
+      (k) => f.params[k] !== undefined || (f.body !== undefined && f.body[k] !== undefined) || f.query.has(k),
+    )
+  );
 }

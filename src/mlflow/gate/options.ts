@@ -1,4 +1,6 @@
 // The gate's switches, named after the plugin's environment variables (mlflow-workspaces-k8s-auth.md §8).
+import { AuthlabError } from '../../errors.js';
+
 export interface GateOptions {
   /** `MLFLOW_K8S_AUTH_AUTHORIZATION_MODE`. */
   authorizationMode: 'self_subject_access_review' | 'subject_access_review';
@@ -34,8 +36,16 @@ export function gateOptionsFrom(vars: Record<string, unknown>, base: Partial<Gat
   const ttl = vars.MLFLOW_K8S_AUTH_CACHE_TTL_SECONDS;
   const o: GateOptions = { ...GATE_DEFAULTS, ...base };
   if (mode === 'self_subject_access_review' || mode === 'subject_access_review') o.authorizationMode = mode;
-  if (typeof ttl === 'number' || (typeof ttl === 'string' && ttl.trim() !== ''))
+  if (typeof ttl === 'number' || (typeof ttl === 'string' && ttl.trim() !== '')) {
+    // The plugin refuses to start on a TTL that is not a positive number (§8).
+    if (!(Number(ttl) > 0))
+      throw new AuthlabError(
+        'AUTHLAB_CONFIG_INVALID',
+        `MLFLOW_K8S_AUTH_CACHE_TTL_SECONDS must be a number of seconds greater than 0 (received ${String(ttl)})`,
+        { hint: 'Give the decision cache lifetime in seconds, e.g. 300.' },
+      );
     o.cacheTtlMs = Number(ttl) * 1000;
+  }
   o.usernameClaim = s('MLFLOW_K8S_AUTH_USERNAME_CLAIM') || o.usernameClaim;
   o.remoteUserHeader = s('MLFLOW_K8S_AUTH_REMOTE_USER_HEADER') || o.remoteUserHeader;
   o.remoteGroupsHeader = s('MLFLOW_K8S_AUTH_REMOTE_GROUPS_HEADER') || o.remoteGroupsHeader;

@@ -50,13 +50,46 @@ export const forward: MiddlewareFactory = (ctx) => {
   const target = new URL(ctx.options.upstreams[0] ?? 'http://127.0.0.1:5000/');
   return {
     name: 'forward',
-    handle(scope) {
-      return new Promise<boolean>((resolve) =>
-        proxyRequest(ctx, scope, target, ctx.agent, () => resolve(true)),
-      );
+    async handle(scope) {
+      if (ctx.upstreamHandler) await handOver(ctx, scope, target);
+      else await new Promise<void>((resolve) => proxyRequest(ctx, scope, target, ctx.agent, resolve));
+      return true;
     },
   };
 };
+
+/** The request headers the upstream sees: hop-by-hop dropped, X-Forwarded-For appended, Host per pass-host-header. */
+function upstreamRequestHeaders(
+  ctx: ProxyContext,
+  scope: RequestScope,
+  target: URL,
+): http.OutgoingHttpHeaders {
+  const { req } = scope;
+  const headers: http.OutgoingHttpHeaders = { ...req.headers };
+  dropHopByHop(headers);
+  const prior = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = prior
+    ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${scope.clientIp}`
+    : scope.clientIp;
+  if (!ctx.options.passHostHeader) headers.host = target.host;
+  return headers;
+}
+
+/**
+ * An upstream in this process (the lab's gate) gets the very request and response objects: the headers it would
+ * see over HTTP, the proxy's response headers and cookies already set, and no socket in between.
+ */
+async function handOver(ctx: ProxyContext, scope: RequestScope, target: URL): Promise<void> {
+  const { req, res } = scope;
+  const headers = upstreamRequestHeaders(ctx, scope, target);
+  for (const name of Object.keys(req.headers)) if (!(name in headers)) delete req.headers[name];
+  Object.assign(req.headers, headers);
+  for (const [k, v] of Object.entries(scope.responseHeaders)) res.setHeader(k, v);
+  if (scope.setCookies.length > 0) res.setHeader('Set-Cookie', scope.setCookies);
+  scope.upstream = target.pathname || '/';
+  res.on('finish', () => (scope.bytesOut = Number(res.getHeader('content-length') ?? 0)));
+  await ctx.upstreamHandler!(req, res);
+}
 
 function proxyRequest(
   ctx: ProxyContext,
@@ -66,13 +99,7 @@ function proxyRequest(
   done: () => void,
 ) {
   const { req, res } = scope;
-  const headers: http.OutgoingHttpHeaders = { ...req.headers };
-  dropHopByHop(headers);
-  const prior = req.headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = prior
-    ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${scope.clientIp}`
-    : scope.clientIp;
-  if (!ctx.options.passHostHeader) headers.host = target.host;
+  const headers = upstreamRequestHeaders(ctx, scope, target);
   scope.upstream = target.pathname || '/';
 
   const upstreamReq = http.request({

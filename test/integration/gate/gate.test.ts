@@ -355,4 +355,88 @@ describe('kubernetes-auth gate (§4, §6, §7)', () => {
     expect((await call('garbage'))[0]).toBe(401);
     expect(lab.kube.decisions()[0]!.source).toBe('selfsubjectaccessreview');
   });
+
+  test('review regressions: the reviewed workspace is the one MLflow runs in; the owner rewrite has no bypass', async () => {
+    const lab = await gateLab();
+    const alice = await lab.token({ user: 'alice' });
+    // No workspace header: reviewed against the default workspace team-a, so it must be created in team-a.
+    const created = await client(lab, alice).post('experiments/create', { name: 'headerless' });
+    expect(created.status).toBe(200);
+    const inA = await fetch(
+      `${lab.mlflow!.url}/api/2.0/mlflow/experiments/get?experiment_id=${created.json.experiment_id}`,
+      {
+        headers: { 'x-mlflow-workspace': 'team-a' },
+      },
+    );
+    expect(((await inA.json()) as any).experiment.name).toBe('headerless');
+    const inDefault = await fetch(
+      `${lab.mlflow!.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=headerless`,
+    );
+    expect(inDefault.status).toBe(404);
+    // A query string mentioning /mlflow-artifacts/ does not turn the body into a stream the gate cannot read.
+    const run = await fetch(`${lab.trackingUri}/api/2.0/mlflow/runs/create?x=/mlflow-artifacts/`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${alice}`,
+        'x-mlflow-workspace': 'team-a',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ experiment_id: created.json.experiment_id, user_id: 'mallory' }),
+    });
+    expect(((await run.json()) as any).run.info.user_id).toBe('alice@example.com');
+  });
+
+  test('review regressions: a review failing inside a response filter answers 401 instead of hanging; huge bodies 413', async () => {
+    const lab = await gateLab((cfg) => {
+      cfg.rbac.push(
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: 'one-reader', namespace: 'team-a' },
+          rules: [
+            {
+              apiGroups: ['mlflow.kubeflow.org'],
+              resources: ['experiments'],
+              resourceNames: ['one'],
+              verbs: ['get'],
+            },
+          ],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'mallory-one', namespace: 'team-a' },
+          subjects: [{ kind: 'User', name: 'mallory@example.com', apiGroup: 'rbac.authorization.k8s.io' }],
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'one-reader' },
+        },
+      );
+    });
+    const alice = client(lab, await lab.token({ user: 'alice' }), 'team-a');
+    await alice.post('experiments/create', { name: 'one' });
+    const mallory = client(lab, await lab.token({ user: 'mallory', expiresIn: '60s' }), 'team-a');
+    expect((await mallory.direct('POST', 'experiments/search', { max_results: 10 })).status).toBe(200);
+    await alice.post('experiments/create', { name: 'two' });
+    lab.clock.advance('120s'); // mallory's token has expired; her cached broad denial has not
+    const late = await mallory.direct('POST', 'experiments/search', { max_results: 10 });
+    expect(late).toEqual({
+      status: 401,
+      json: {
+        error: {
+          code: 'UNAUTHENTICATED',
+          message:
+            'Authentication with the Kubernetes API failed. The provided token may be invalid or expired.',
+        },
+      },
+    });
+    const huge = await fetch(`${lab.gate!.url.href}api/2.0/mlflow/experiments/create`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await lab.token({ user: 'alice' })}`,
+        'content-type': 'application/json',
+      },
+      body: `{"name":"${'x'.repeat(17 * 1024 * 1024)}"}`,
+    });
+    expect(huge.status).toBe(413);
+    expect((await fetch(`${lab.gate!.url.href}health`)).status).toBe(200);
+  });
 });

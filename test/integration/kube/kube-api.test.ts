@@ -501,7 +501,7 @@ describe('fake kube-apiserver: everything else', () => {
     expect(crd.text).toBe(JSON.stringify(NOT_FOUND));
     const unknown = await call(kube.url, '/api/v1/secrets?x=1', { token });
     expect(unknown.json).toEqual(NOT_FOUND);
-    expect(lines.filter((l) => l.includes('404'))).toEqual([
+    expect(lines.filter((l) => l.includes('404 for '))).toEqual([
       expect.stringContaining('GET /api/v1/secrets?x=1 from system:serviceaccount:mlflow:mlflow'),
     ]);
   });
