@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { canICommand } from './commands/can-i.js';
+import { envCommand } from './commands/env.js';
 import { logsCommand } from './commands/logs.js';
 import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
@@ -15,9 +16,10 @@ export async function main(argv: string[]): Promise<number> {
       .usage('$0 <command> [options]')
       .command(upCommand)
       .command(tokenCommand)
+      .command(envCommand)
       .command(canICommand)
       .command(logsCommand)
-      .demandCommand(1, 'Name a command: up, token, can-i, logs.')
+      .demandCommand(1, 'Name a command: up, token, env, can-i, logs.')
       .strict()
       .help()
       .version()

@@ -188,6 +188,46 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     );
   });
 
+  test('env prints what the stock SDK needs; eval-ed in sh, its token works through the proxy', async () => {
+    const box = await sandbox();
+    const { info } = await up(box);
+    const json = await box.cli(['env', '--user', 'bob', '--workspace', 'team-b', '--format', 'json']);
+    expect(json.exitCode).toBe(0);
+    const vars = JSON.parse(json.stdout) as Record<string, string>;
+    expect(Object.keys(vars)).toEqual([
+      'MLFLOW_TRACKING_URI',
+      'MLFLOW_TRACKING_TOKEN',
+      'MLFLOW_WORKSPACE',
+      'AUTHLAB_ISSUER',
+      'AUTHLAB_KUBE_API_URL',
+      'AUTHLAB_HOME',
+    ]);
+    expect(vars).toMatchObject({
+      MLFLOW_TRACKING_URI: info.trackingUri,
+      MLFLOW_WORKSPACE: 'team-b',
+      AUTHLAB_ISSUER: info.issuer,
+      AUTHLAB_KUBE_API_URL: info.kubeApiUrl,
+      AUTHLAB_HOME: box.env.AUTHLAB_HOME,
+    });
+    expect(decodeJwt(vars.MLFLOW_TRACKING_TOKEN!).email).toBe('bob@example.com');
+    const res = await fetch(`${vars.MLFLOW_TRACKING_URI}/api/2.0/mlflow/experiments/search`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${vars.MLFLOW_TRACKING_TOKEN}`,
+        'x-mlflow-workspace': vars.MLFLOW_WORKSPACE!,
+        'content-type': 'application/json',
+      },
+      body: '{"max_results":5}',
+    });
+    expect(res.status).toBe(200);
+    const sh = await box.cli(['env']);
+    const evaluated = await execa('sh', [
+      '-c',
+      `${sh.stdout}\nprintf '%s %s' "$MLFLOW_TRACKING_URI" "$MLFLOW_WORKSPACE"`,
+    ]);
+    expect(evaluated.stdout).toBe(`${info.trackingUri} team-a`);
+  });
+
   test('up --json prints the lab object once ready; token prints a JWT that verifies against the JWKS', async () => {
     const box = await sandbox();
     const { info } = await up(box);
@@ -438,6 +478,6 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(r.stderr).toContain('error: Invalid values:');
     const none = await box.cli([]);
     expect(none.exitCode).toBe(2);
-    expect(none.stderr).toContain('error: Name a command: up, token, can-i, logs.');
+    expect(none.stderr).toContain('error: Name a command: up, token, env, can-i, logs.');
   });
 });
