@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { canICommand } from './commands/can-i.js';
 import { envCommand } from './commands/env.js';
+import { execCommand } from './commands/exec.js';
 import { logsCommand } from './commands/logs.js';
 import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
@@ -17,9 +18,10 @@ export async function main(argv: string[]): Promise<number> {
       .command(upCommand)
       .command(tokenCommand)
       .command(envCommand)
+      .command(execCommand)
       .command(canICommand)
       .command(logsCommand)
-      .demandCommand(1, 'Name a command: up, token, env, can-i, logs.')
+      .demandCommand(1, 'Name a command: up, exec, token, env, can-i, logs.')
       .strict()
       .help()
       .version()

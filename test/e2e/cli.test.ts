@@ -228,6 +228,38 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(evaluated.stdout).toBe(`${info.trackingUri} team-a`);
   });
 
+  test('exec runs a command against a throwaway lab with its env, and exits with the command’s status', async () => {
+    const box = await sandbox();
+    // A stock-SDK-like job: reads the env, creates an experiment through the proxy as alice in team-a.
+    const job = [
+      'test "$MLFLOW_WORKSPACE" = team-a || exit 11',
+      'test -n "$AUTHLAB_ISSUER" && test -n "$AUTHLAB_KUBE_API_URL" || exit 12',
+      'code=$(curl -s -o /dev/null -w "%{http_code}" -X POST "$MLFLOW_TRACKING_URI/api/2.0/mlflow/experiments/create" ' +
+        '-H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" -H "X-MLFLOW-WORKSPACE: $MLFLOW_WORKSPACE" ' +
+        '-H "Content-Type: application/json" -d \'{"name":"from-exec"}\')',
+      'test "$code" = 200 || exit 13',
+      'node "$CLI" token --user bob >/dev/null || exit 14', // the lab is findable from inside, as `token` needs
+    ].join('\n');
+    const ok = await execa(process.execPath, [BIN, 'exec', '--', 'sh', '-c', job], {
+      cwd: box.dir,
+      env: { ...box.env, CLI: BIN, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` },
+      reject: false,
+    });
+    expect([ok.exitCode, ok.stderr]).toEqual([0, '']);
+    const failed = await box.cli(['exec', '--', 'sh', '-c', 'exit 7']);
+    expect(failed.exitCode).toBe(7);
+    expect(failed.stderr).toBe('exec: the command exited with status 7');
+    const killed = await box.cli(['exec', '--', 'sh', '-c', 'kill -TERM $$']);
+    expect(killed.exitCode).toBe(143);
+    const none = await box.cli(['exec']);
+    expect([none.exitCode, none.stderr]).toEqual([
+      1,
+      'error: exec needs a command after "--"\nhint: For example: npx mlflow-authlab exec -- python train.py',
+    ]);
+    // Nothing is left recorded.
+    await expect(stat(path.join(box.env.AUTHLAB_HOME, 'lab.json'))).rejects.toThrow();
+  });
+
   test('up --json prints the lab object once ready; token prints a JWT that verifies against the JWKS', async () => {
     const box = await sandbox();
     const { info } = await up(box);
@@ -478,6 +510,6 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(r.stderr).toContain('error: Invalid values:');
     const none = await box.cli([]);
     expect(none.exitCode).toBe(2);
-    expect(none.stderr).toContain('error: Name a command: up, token, env, can-i, logs.');
+    expect(none.stderr).toContain('error: Name a command: up, exec, token, env, can-i, logs.');
   });
 });

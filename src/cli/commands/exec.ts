@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_CONFIG_FILE } from '../../config/defaults.js';
+import { AuthlabError } from '../../errors.js';
+import { labEnv } from '../../lab/env.js';
+import { startLab } from '../../lab/start-lab.js';
+import { removeLabState, stateFilePath, writeLabState, type LabState } from '../../lab/state-file.js';
+import { out, stderrLogger } from '../output.js';
+
+interface ExecArgs {
+  config?: string;
+  user: string;
+  workspace?: string;
+  port: number;
+  'idp-port': number;
+  'kube-port': number;
+  'mlflow-port': number;
+  verbose: boolean;
+  '--'?: Array<string | number>;
+}
+
+/**
+ * `mlflow-authlab exec -- <cmd>`: a throwaway lab around one command (DESIGN.md "CLI"). The command runs with the
+ * `env` of the lab (tracking URI, a token, the workspace, `AUTHLAB_*`), signals are passed on to it, the lab stops
+ * when it ends, and its exit status is ours. Ports default to free ones, so parallel CI jobs do not collide.
+ */
+export const execCommand: CommandModule<object, ExecArgs> = {
+  command: 'exec',
+  describe:
+    'Start a lab, run a command against it (with the env of "env"), stop the lab, exit with its status',
+  builder: (y: Argv) =>
+    y
+      .parserConfiguration({ 'populate--': true })
+      .usage('$0 exec [options] -- <command> [args…]')
+      .option('config', { type: 'string', describe: 'lab config file (default: the default lab)' })
+      .option('user', {
+        type: 'string',
+        default: 'alice',
+        describe: 'whose token goes in MLFLOW_TRACKING_TOKEN',
+      })
+      .option('workspace', { type: 'string', describe: 'MLFLOW_WORKSPACE (default: the lab’s default)' })
+      .option('port', { type: 'number', default: 0, describe: 'proxy port (default: any free port)' })
+      .option('idp-port', { type: 'number', default: 0, describe: 'IdP port (default: any free port)' })
+      .option('kube-port', {
+        type: 'number',
+        default: 0,
+        describe: 'Kubernetes API port (default: any free port)',
+      })
+      .option('mlflow-port', { type: 'number', default: 0, describe: 'MLflow port (default: any free port)' })
+      .option('verbose', {
+        type: 'boolean',
+        default: false,
+        describe: 'log what the lab does to stderr',
+      }) as Argv<ExecArgs>,
+  handler: async (argv) => {
+    const command = (argv['--'] ?? []).map(String);
+    if (command.length === 0)
+      throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', 'exec needs a command after "--"', {
+        hint: 'For example: npx mlflow-authlab exec -- python train.py',
+      });
+    const configFile = path.resolve(argv.config ?? fileURLToPath(DEFAULT_CONFIG_FILE));
+    const lab = await startLab({
+      config: configFile,
+      log: stderrLogger(argv.verbose),
+      ports: {
+        proxy: argv.port,
+        idp: argv['idp-port'],
+        kube: argv['kube-port'],
+        mlflow: argv['mlflow-port'],
+      },
+    });
+    const state: LabState = {
+      ...lab.info(),
+      stateFile: stateFilePath(),
+      pid: process.pid,
+      configFile,
+      startedAt: new Date().toISOString(),
+      ...(lab.gate && { decisionsUrl: `${lab.gate.url.href}_authlab/decisions` }),
+    };
+    let code: number;
+    try {
+      await writeLabState(state);
+      const workspace = argv.workspace ?? lab.config.workspaces.default;
+      const env = labEnv({
+        trackingUri: lab.trackingUri!,
+        issuer: lab.issuer,
+        kubeApiUrl: lab.kubeApiUrl,
+        token: await lab.token({ user: argv.user }),
+        ...(workspace !== undefined && { workspace }),
+        home: path.dirname(state.stateFile),
+      });
+      code = await run(command, env);
+    } finally {
+      await lab.dispose();
+      await removeLabState(state.stateFile);
+    }
+    if (code !== 0) out.info(`exec: the command exited with status ${code}`);
+    process.exitCode = code;
+  },
+};
+
+/** Runs the command with the lab's env on top of ours, passing SIGINT/SIGTERM on; resolves to a shell-style status. */
+function run(command: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    const done = () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      done();
+      reject(
+        new AuthlabError('AUTHLAB_INVALID_ARGUMENT', `cannot run ${command[0]}: ${error.message}`, {
+          hint: 'Check the command after "--" exists and is on PATH.',
+          cause: error,
+        }),
+      );
+    });
+    child.on('exit', (code, signal) => {
+      done();
+      // As a shell reports it: 128 + the signal number for a command killed by a signal.
+      const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+      resolve(code ?? 128 + (signal ? (signals[signal] ?? 1) : 1));
+    });
+  });
+}
