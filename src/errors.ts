@@ -16,6 +16,10 @@ export const ERROR_CODES = {
   AUTHLAB_STATE_INVALID: 'user',
   AUTHLAB_STATE_WRITE_FAILED: 'user',
   AUTHLAB_PROXY_INIT_FAILED: 'user',
+  /** The MLflow behind the lab did not start or does not answer (its output is in the details). */
+  AUTHLAB_MLFLOW_START_FAILED: 'user',
+  /** The call needs something this lab's setup lacks (e.g. reset() with an MLflow the lab does not own). */
+  AUTHLAB_NOT_SUPPORTED: 'user',
   AUTHLAB_DISPOSED: 'system',
   AUTHLAB_INTERNAL: 'system',
 } as const;

@@ -10,7 +10,11 @@ import type { LabConfigInput } from '../config/schema.js';
 import { AuthlabError } from '../errors.js';
 import { createIdp, type StartedIdp } from '../idp/create-idp.js';
 import { noopLogger, type Logger } from '../log.js';
-import { createMlflowEmulator, type StartedEmulator } from '../mlflow/emulator/create-emulator.js';
+import type { StartedEmulator } from '../mlflow/emulator/create-emulator.js';
+import { startEmulatorBackend } from '../mlflow/backends/emulator.js';
+import { startExternalBackend } from '../mlflow/backends/external.js';
+import { startProcessBackend } from '../mlflow/backends/process.js';
+import type { MlflowBackend, MlflowBackendKind } from '../mlflow/backends/types.js';
 import { listen } from '../listen.js';
 import { createKubeApi, type StartedKubeApi } from '../kube/create-kube-api.js';
 import { createRbacAuthorizer } from '../kube/rbac.js';
@@ -21,17 +25,36 @@ import { createAuthProxy, createProxyServer, type StartedProxy } from '../proxy/
 import { parseProxyOptions } from '../proxy/parse-options.js';
 import { pickToken, requestToken, type TokenOptions, type TokenResponse } from './request-token.js';
 
-/** MLflow backends; the container and process kinds come with their issue, `none` runs no MLflow. */
-export const MLFLOW_BACKENDS = ['auto', 'emulator', 'none'] as const;
+/** MLflow backends (DESIGN.md "mlflow/backends"); the container kind comes with its issue, `none` runs no MLflow. */
+export const MLFLOW_BACKENDS = ['auto', 'emulator', 'process', 'external', 'none'] as const;
 export type MlflowBackendChoice = (typeof MLFLOW_BACKENDS)[number];
 
-export interface LabOptions {
+/** The kind a choice starts: `auto` is the emulator today; `none` starts nothing. */
+export type KindOf<B extends MlflowBackendChoice> = B extends 'process'
+  ? 'process'
+  : B extends 'external'
+    ? 'external'
+    : B extends 'none'
+      ? never
+      : 'emulator';
+
+export interface LabMlflowOptions<B extends MlflowBackendChoice = MlflowBackendChoice> {
+  /** Which MLflow runs behind the lab; `auto` (default) picks the emulator today. */
+  backend?: B;
+  /** `process`: how to run MLflow, e.g. `mlflow` or `/venv/bin/python -m mlflow` (split on whitespace, quotes kept). */
+  command?: string;
+  /** `external`: the base URL of an MLflow server that already runs. */
+  url?: string;
+}
+
+export interface LabOptions<B extends MlflowBackendChoice = MlflowBackendChoice> {
   /** A lab.yaml path, a config object, or nothing for the default lab (fixtures/lab.yaml). */
   config?: string | LabConfigInput;
   /** Ports; 0 = any free port. Default: the config's ports (proxy 4180, IdP 5556, MLflow 5000). */
   ports?: { proxy?: number; idp?: number; kube?: number; mlflow?: number };
-  /** Which MLflow runs behind the lab; `auto` (default) picks the emulator today. */
-  mlflow?: { backend?: MlflowBackendChoice };
+  mlflow?: LabMlflowOptions<B>;
+  /** Progress of slow start-up steps (an MLflow process coming up), one line each, for the user. */
+  onProgress?: (message: string) => void;
   host?: string;
   /** The lab's one clock; pass one to control time from a test (`lab.clock.advance('25h')`). */
   clock?: LabClock;
@@ -58,15 +81,23 @@ export interface LabInfo {
   mlflow?: { backend: string; url: string };
 }
 
-export interface LabMlflow {
-  backend: 'emulator';
+/**
+ * The MLflow behind the lab. Typed by the backend asked for, so `lab.mlflow.emulator` is the emulator without a
+ * check when the lab was started with the (default) emulator.
+ */
+export interface LabMlflow<K extends MlflowBackendKind = MlflowBackendKind> {
+  backend: K;
   /** Why this backend was chosen, for the banner. */
   reason: string;
+  /** MLflow's own URL (no trailing slash), behind the gate. */
   url: string;
-  emulator: StartedEmulator;
+  /** The running backend: its logs, its dispose. */
+  server: MlflowBackend;
+  /** The in-process emulator, when that is the backend. */
+  emulator: K extends 'emulator' ? StartedEmulator : undefined;
 }
 
-export interface StartedLab {
+export interface StartedLab<K extends MlflowBackendKind = MlflowBackendKind> {
   /** The auth proxy's URL (no trailing slash): the MLFLOW_TRACKING_URI users point at. */
   readonly trackingUri: string | undefined;
   /** The oauth2-proxy-compatible proxy in front of MLflow; undefined when there is nothing to front. */
@@ -84,7 +115,7 @@ export interface StartedLab {
   readonly clock: LabClock;
   readonly idp: StartedIdp;
   /** The MLflow server behind the lab, unless `mlflow: { backend: 'none' }`. */
-  readonly mlflow: LabMlflow | undefined;
+  readonly mlflow: LabMlflow<K> | undefined;
   /** Where the data is kept across restarts (absolute), or undefined when it lives in memory only. */
   readonly stateDir: string | undefined;
   /** The token the vendor guide uses: password grant → id_token; client_credentials → access_token. */
@@ -93,7 +124,10 @@ export interface StartedLab {
   tokenResponse(options?: TokenOptions): Promise<TokenResponse>;
   /** Signs with a new key from now on; the old key stays in JWKS for the ID-token lifetime. */
   rotateKeys(): Promise<void>;
-  /** Clears MLflow's data (experiments, runs, models, artifacts; saved ones too) for the next test. */
+  /**
+   * Clears MLflow's data (experiments, runs, models, artifacts; saved ones too) for the next test. Emulator only:
+   * AUTHLAB_NOT_SUPPORTED with another backend.
+   */
   reset(): void;
   info(): LabInfo;
   dispose(): Promise<void>;
@@ -101,7 +135,10 @@ export interface StartedLab {
 }
 
 /** Starts a lab: the identity provider, then MLflow; disposed in reverse order. */
-export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
+export async function startLab<B extends MlflowBackendChoice = 'auto'>(
+  options: LabOptions<B> = {},
+): Promise<StartedLab<KindOf<B>>> {
+  const mlflowChoice = checkMlflowOptions(options.mlflow);
   const config =
     typeof options.config === 'string' || options.config === undefined
       ? await loadConfig(options.config === undefined ? {} : { file: options.config })
@@ -153,26 +190,16 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     });
     started.push(() => kube.dispose());
 
-    const backend = options.mlflow?.backend ?? 'auto';
-    if (backend !== 'none') {
-      const emulator = await createMlflowEmulator({
+    if (mlflowChoice !== 'none') {
+      mlflow = await startMlflow(mlflowChoice, options, config, {
         clock,
         log,
+        host,
         port: options.ports?.mlflow ?? config.ports.mlflow,
-        workspaces: config.workspaces.items,
-        ...(options.host && { host: options.host }),
-        ...(stateDir !== undefined && { stateDir: path.join(stateDir, 'mlflow') }),
+        stateDir,
       });
-      started.push(() => emulator.dispose());
-      mlflow = {
-        backend: 'emulator',
-        reason:
-          backend === 'emulator'
-            ? 'asked for (--mlflow emulator)'
-            : 'auto: the container and process backends are not part of this release',
-        url: emulator.url.href.replace(/\/$/, ''),
-        emulator,
-      };
+      const server = mlflow.server;
+      started.push(() => server.dispose());
       // The kubernetes-auth plugin's rules between the proxy and MLflow, asking the fake kube-apiserver in-process.
       gate = await createGate({
         upstream: mlflow.url,
@@ -239,7 +266,16 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     },
     reset: () => {
       live();
-      mlflow?.emulator.reset();
+      if (mlflow && !mlflow.server.reset) {
+        throw new AuthlabError(
+          'AUTHLAB_NOT_SUPPORTED',
+          `reset() clears the emulator only, not a ${mlflow.backend} MLflow`,
+          {
+            hint: 'Start the lab with the emulator (mlflow: { backend: "emulator" }), or clean up through the MLflow API.',
+          },
+        );
+      }
+      mlflow?.server.reset?.();
       gate?.clearCache();
     },
     info: () => ({
@@ -251,7 +287,110 @@ export async function startLab(options: LabOptions = {}): Promise<StartedLab> {
     }),
     dispose,
     [Symbol.asyncDispose]: dispose,
-  };
+  } as StartedLab<KindOf<B>>;
+}
+
+/** `process` needs a command and `external` a URL; a flag for another backend is a mistake worth saying. */
+function checkMlflowOptions(o: LabMlflowOptions | undefined): MlflowBackendChoice {
+  const choice = o?.backend ?? 'auto';
+  if (!MLFLOW_BACKENDS.includes(choice)) {
+    throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', `unknown MLflow backend ${JSON.stringify(choice)}`, {
+      hint: `Use one of ${MLFLOW_BACKENDS.join(', ')}.`,
+    });
+  }
+  if (choice === 'process' && !o?.command?.trim()) {
+    throw new AuthlabError(
+      'AUTHLAB_INVALID_ARGUMENT',
+      'the process backend needs the command that runs MLflow',
+      {
+        hint: 'Pass --mlflow-command, e.g. --mlflow-command mlflow or --mlflow-command "/venv/bin/python -m mlflow".',
+      },
+    );
+  }
+  if (choice === 'external' && !o?.url?.trim()) {
+    throw new AuthlabError(
+      'AUTHLAB_INVALID_ARGUMENT',
+      'the external backend needs the URL of a running MLflow',
+      {
+        hint: 'Pass --mlflow-url, e.g. --mlflow-url http://127.0.0.1:5000.',
+      },
+    );
+  }
+  if (o?.command !== undefined && choice !== 'process') {
+    throw new AuthlabError(
+      'AUTHLAB_INVALID_ARGUMENT',
+      `an MLflow command was given, but the backend is ${choice}`,
+      {
+        hint: 'Add --mlflow process to run that command, or drop --mlflow-command.',
+      },
+    );
+  }
+  if (o?.url !== undefined && choice !== 'external') {
+    throw new AuthlabError(
+      'AUTHLAB_INVALID_ARGUMENT',
+      `an MLflow URL was given, but the backend is ${choice}`,
+      {
+        hint: 'Add --mlflow external to front that server, or drop --mlflow-url.',
+      },
+    );
+  }
+  return choice;
+}
+
+/** Starts the chosen backend; the caller disposes it with the lab. */
+async function startMlflow(
+  choice: Exclude<MlflowBackendChoice, 'none'>,
+  options: LabOptions,
+  config: ResolvedLabConfig,
+  at: { clock: LabClock; log: Logger; host: string; port: number; stateDir: string | undefined },
+): Promise<LabMlflow> {
+  const workspaces = config.workspaces.items;
+  const onProgress = options.onProgress;
+  let server: MlflowBackend;
+  if (choice === 'process') {
+    server = await startProcessBackend({
+      command: options.mlflow!.command!,
+      host: at.host,
+      port: at.port,
+      workspaces,
+      log: at.log,
+      ...(onProgress && { onProgress }),
+      ...(at.stateDir !== undefined && { stateDir: at.stateDir }),
+    });
+  } else if (choice === 'external') {
+    server = await startExternalBackend({
+      url: options.mlflow!.url!,
+      workspaces,
+      log: at.log,
+      ...(onProgress && { onProgress }),
+    });
+  } else {
+    // TODO(container backend, issue 6): `auto` probes for a container engine here (testcontainers, a short
+    // timeout) and starts the container backend when one answers; the emulator stays the fallback, and the
+    // reason says why (e.g. "no container runtime: Could not find a working container runtime strategy").
+    const emulator = await startEmulatorBackend({
+      // With the container backend, `auto`'s reason becomes the container probe's result (process and external are
+      // only ever chosen explicitly, never by `auto`).
+      reason:
+        choice === 'emulator'
+          ? 'asked for (--mlflow emulator)'
+          : 'auto: no container backend yet; --mlflow process or external fronts a real MLflow',
+      clock: at.clock,
+      log: at.log,
+      port: at.port,
+      workspaces,
+      ...(options.host && { host: options.host }),
+      ...(at.stateDir !== undefined && { stateDir: path.join(at.stateDir, 'mlflow') }),
+    });
+    return {
+      backend: 'emulator',
+      reason: emulator.reason,
+      url: emulator.url,
+      server: emulator,
+      emulator: emulator.emulator,
+    };
+  }
+  return { backend: server.kind, reason: server.reason, url: server.url, server, emulator: undefined };
 }
 
 /** The proxy's client id: the `proxy:` section's `client-id`, else the default lab's `oauth2-proxy`. */

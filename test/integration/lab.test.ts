@@ -90,7 +90,7 @@ describe("the lab's MLflow (emulator backend)", () => {
     const lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 } });
     expect(lab.mlflow).toMatchObject({
       backend: 'emulator',
-      reason: 'auto: the container and process backends are not part of this release',
+      reason: 'auto: no container backend yet; --mlflow process or external fronts a real MLflow',
     });
     expect(lab.info().mlflow).toEqual({ backend: 'emulator', url: lab.mlflow!.url });
     const api = (path: string, init?: RequestInit) => fetch(`${lab.mlflow!.url}${path}`, init);

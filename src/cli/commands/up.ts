@@ -4,6 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_CONFIG_FILE } from '../../config/defaults.js';
 import { AuthlabError } from '../../errors.js';
 import { MLFLOW_BACKENDS, startLab, type MlflowBackendChoice, type StartedLab } from '../../lab/start-lab.js';
+import type { ProcessBackend } from '../../mlflow/backends/process.js';
 import { removeLabState, stateFilePath, writeLabState, type LabState } from '../../lab/state-file.js';
 import { out, stderrLogger } from '../output.js';
 
@@ -13,6 +14,8 @@ interface UpArgs {
   'idp-port'?: number;
   'kube-port'?: number;
   mlflow: MlflowBackendChoice;
+  'mlflow-command'?: string;
+  'mlflow-url'?: string;
   'mlflow-port'?: number;
   'state-dir'?: string;
   json: boolean;
@@ -43,7 +46,17 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .option('mlflow', {
         choices: MLFLOW_BACKENDS,
         default: 'auto' as const,
-        describe: 'the MLflow behind the lab: auto (today: the emulator), emulator, none',
+        describe:
+          'the MLflow behind the lab: auto (today: the emulator), emulator, process (--mlflow-command), external (--mlflow-url), none',
+      })
+      .option('mlflow-command', {
+        type: 'string',
+        describe:
+          'with --mlflow process: how to run MLflow, e.g. mlflow or "/venv/bin/python -m mlflow" (the lab adds "server" and its flags)',
+      })
+      .option('mlflow-url', {
+        type: 'string',
+        describe: 'with --mlflow external: the base URL of an MLflow server that already runs',
       })
       .option('mlflow-port', {
         type: 'number',
@@ -79,7 +92,13 @@ export const upCommand: CommandModule<object, UpArgs> = {
     const lab = await startLab({
       config: configFile,
       log: stderrLogger(argv.verbose),
-      mlflow: { backend: argv.mlflow },
+      mlflow: {
+        backend: argv.mlflow,
+        ...(argv['mlflow-command'] !== undefined && { command: argv['mlflow-command'] }),
+        ...(argv['mlflow-url'] !== undefined && { url: argv['mlflow-url'] }),
+      },
+      // Slow steps (an MLflow process coming up) say what they wait for; the banner follows once ready.
+      onProgress: (message) => out.info(message),
       ...(argv['state-dir'] !== undefined && { stateDir: argv['state-dir'] }),
       ports: {
         ...(argv.port !== undefined && { proxy: argv.port }),
@@ -136,9 +155,19 @@ function stopSignals(): { stopped: Promise<void>; release(): void } {
 }
 
 function mlflowData(lab: StartedLab): string {
-  if (!lab.mlflow) return '(none)';
-  const dir = lab.mlflow.emulator.stateDir;
-  return dir ? `${dir}  (kept across restarts)` : 'in memory (--state-dir D keeps it across restarts)';
+  const m = lab.mlflow;
+  if (!m) return '(none)';
+  if (m.emulator) {
+    const dir = m.emulator.stateDir;
+    return dir ? `${dir}  (kept across restarts)` : 'in memory (--state-dir D keeps it across restarts)';
+  }
+  if (m.server.kind === 'process') {
+    const { dataDir } = m.server as ProcessBackend;
+    return lab.stateDir
+      ? `${dataDir}  (SQLite and artifacts, kept across restarts)`
+      : `${dataDir}  (temporary, removed on stop; --state-dir D keeps it)`;
+  }
+  return `wherever the server at ${m.url} keeps it (not managed by the lab)`;
 }
 
 function banner(lab: StartedLab, state: LabState): string {
