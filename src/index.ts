@@ -19,3 +19,21 @@ export { createClock, type LabClock } from './clock.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { AuthlabError, isAuthlabError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { noopLogger, type Logger } from './log.js';
+export { createAuthProxy, type AuthProxyOptions, type StartedProxy } from './proxy/create-proxy.js';
+export { parseProxyOptions, validateProxySection, PROXY_FLAGS } from './proxy/parse-options.js';
+export type { ProxyOptions } from './proxy/options.js';
+export { createKubeApi, type KubeApiOptions, type StartedKubeApi } from './kube/create-kube-api.js';
+export { createRbacAuthorizer } from './kube/rbac.js';
+export { formatDecision } from './kube/explain.js';
+export type { RbacDecision, ResourceAttributes, UserInfo } from './kube/types.js';
+export {
+  createGate,
+  type GateConfig,
+  type GateDecision,
+  type StartedGate,
+} from './mlflow/gate/create-gate.js';
+export { gateOptionsFrom, type GateOptions } from './mlflow/gate/options.js';
+export { httpReviewer, inProcessReviewer, type AccessReviewer } from './mlflow/gate/reviewer.js';
+export { createMlflowEmulator, type StartedEmulator } from './mlflow/emulator/create-emulator.js';
+export type { MlflowBackend } from './mlflow/backends/types.js';
+export { labEnv, formatEnv, type EnvFormat } from './lab/env.js';

@@ -16,6 +16,7 @@ import { startExternalBackend } from '../mlflow/backends/external.js';
 import { startProcessBackend } from '../mlflow/backends/process.js';
 import type { MlflowBackend, MlflowBackendKind } from '../mlflow/backends/types.js';
 import { listen } from '../listen.js';
+import { labEnv } from './env.js';
 import { createKubeApi, type StartedKubeApi } from '../kube/create-kube-api.js';
 import { createRbacAuthorizer } from '../kube/rbac.js';
 import { createGate, type StartedGate } from '../mlflow/gate/create-gate.js';
@@ -118,6 +119,11 @@ export interface StartedLab<K extends MlflowBackendKind = MlflowBackendKind> {
   readonly mlflow: LabMlflow<K> | undefined;
   /** Where the data is kept across restarts (absolute), or undefined when it lives in memory only. */
   readonly stateDir: string | undefined;
+  /**
+   * The environment the stock MLflow SDK needs (what `mlflow-authlab env` prints): MLFLOW_TRACKING_URI (the proxy),
+   * MLFLOW_TRACKING_TOKEN (a fresh token for `user`, default alice), MLFLOW_WORKSPACE, AUTHLAB_ISSUER, AUTHLAB_KUBE_API_URL.
+   */
+  env(options?: { user?: string; workspace?: string }): Promise<Record<string, string>>;
   /** The token the vendor guide uses: password grant → id_token; client_credentials → access_token. */
   token(options?: TokenOptions): Promise<string>;
   /** The whole token-endpoint response. */
@@ -260,6 +266,24 @@ export async function startLab<B extends MlflowBackendChoice = 'auto'>(
     stateDir,
     tokenResponse,
     token: async (o = {}) => pickToken(await tokenResponse(o), o.grant),
+    env: async (o = {}) => {
+      if (trackingUri === undefined)
+        throw new AuthlabError(
+          'AUTHLAB_INVALID_ARGUMENT',
+          'this lab has no tracking URI (it fronts no MLflow)',
+          {
+            hint: 'Start the lab with an MLflow backend (not mlflow: { backend: "none" }).',
+          },
+        );
+      const workspace = o.workspace ?? config.workspaces.default;
+      return labEnv({
+        trackingUri,
+        issuer: idp.issuer,
+        kubeApiUrl,
+        token: pickToken(await tokenResponse({ user: o.user ?? 'alice' })),
+        ...(workspace !== undefined && { workspace }),
+      });
+    },
     rotateKeys: () => {
       live();
       return idp.rotateKeys();

@@ -127,3 +127,27 @@ describe("the lab's MLflow (emulator backend)", () => {
     expect(lab.gate).toBeUndefined();
   });
 });
+
+describe('lab.env()', () => {
+  test('gives the stock SDK the tracking URI, a token for the user and the workspace', async () => {
+    await using lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 }, env: {} });
+    const env = await lab.env({ user: 'bob', workspace: 'team-b' });
+    expect(env).toMatchObject({
+      MLFLOW_TRACKING_URI: lab.trackingUri,
+      MLFLOW_WORKSPACE: 'team-b',
+      AUTHLAB_ISSUER: lab.issuer,
+      AUTHLAB_KUBE_API_URL: lab.kubeApiUrl,
+    });
+    const res = await fetch(`${env.MLFLOW_TRACKING_URI}/api/2.0/mlflow/experiments/search`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${env.MLFLOW_TRACKING_TOKEN}`,
+        'x-mlflow-workspace': env.MLFLOW_WORKSPACE!,
+        'content-type': 'application/json',
+      },
+      body: '{"max_results":5}',
+    });
+    expect(res.status).toBe(200);
+    expect((await lab.env()).MLFLOW_WORKSPACE).toBe('team-a');
+  });
+});

@@ -203,9 +203,9 @@ ${clients}
 next:${
     lab.trackingUri
       ? `
-  export MLFLOW_TRACKING_URI=${lab.trackingUri} MLFLOW_WORKSPACE=team-a
-  export MLFLOW_TRACKING_TOKEN=$(npx mlflow-authlab token --user alice)   # the stock MLflow SDK, through the proxy
+  eval "$(npx mlflow-authlab env --user alice --workspace team-a)"   # the stock MLflow SDK, through the proxy
   curl -s -H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" ${lab.trackingUri}/api/2.0/mlflow/experiments/search?max_results=5
+  npx mlflow-authlab can-i --user bob update experiments -n team-a   # the gate's RBAC, explained
   open ${lab.trackingUri}/ in a browser to sign in through the login page`
       : ''
   }
