@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { canICommand } from './commands/can-i.js';
 import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
+import { downCommand, statusCommand } from './commands/lifecycle.js';
 import { logsCommand } from './commands/logs.js';
 import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
@@ -19,9 +20,11 @@ export async function main(argv: string[]): Promise<number> {
       .command(tokenCommand)
       .command(envCommand)
       .command(execCommand)
+      .command(statusCommand)
+      .command(downCommand)
       .command(canICommand)
       .command(logsCommand)
-      .demandCommand(1, 'Name a command: up, exec, token, env, can-i, logs.')
+      .demandCommand(1, 'Name a command: up, exec, status, down, token, env, can-i, logs.')
       .strict()
       .help()
       .version()

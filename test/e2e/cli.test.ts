@@ -260,6 +260,44 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     await expect(stat(path.join(box.env.AUTHLAB_HOME, 'lab.json'))).rejects.toThrow();
   });
 
+  test('up --detach returns once ready; status, a second up, down; nothing left running; stale state cleaned', async () => {
+    const box = await sandbox();
+    const ports = ['--port', '0', '--idp-port', '0', '--kube-port', '0', '--mlflow-port', '0'];
+    const started = await box.cli(['up', '--detach', '--json', ...ports]);
+    expect(started.exitCode).toBe(0);
+    const info = JSON.parse(started.stdout) as Record<string, any>;
+    expect(info.trackingUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${info.trackingUri}/ping`)).status).toBe(200);
+    const status = await box.cli(['status', '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ trackingUri: info.trackingUri, pid: info.pid });
+    const again = await box.cli(['up', '--detach', ...ports]);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain(`error: a lab is already running here (pid ${info.pid}`);
+    const down = await box.cli(['down']);
+    expect([down.exitCode, down.stderr]).toEqual([0, `stopped the lab (pid ${info.pid})`]);
+    expect(() => process.kill(info.pid, 0)).toThrow();
+    await expect(fetch(`${info.trackingUri}/ping`)).rejects.toThrow();
+    expect((await box.cli(['status'])).exitCode).toBe(1);
+    // A state file whose process is gone is stale: reported as no lab, and removed.
+    await mkdir(box.env.AUTHLAB_HOME, { recursive: true });
+    const file = path.join(box.env.AUTHLAB_HOME, 'lab.json');
+    await writeFile(file, JSON.stringify({ ...info, pid: 2 ** 22 + 12345 }));
+    expect((await box.cli(['status'])).exitCode).toBe(1);
+    await expect(stat(file)).rejects.toThrow();
+    // A detached start that fails shows why.
+    const broken = await box.cli(['up', '--detach', '--port', '70000']);
+    expect(broken.exitCode).toBe(1);
+    await writeFile(path.join(box.dir, 'bad.yaml'), 'idp:\n  flavour: okta\n');
+    const child = await box.cli(['up', '--detach', '--config', 'bad.yaml', ...ports]);
+    expect(child.exitCode).toBe(1);
+    expect(child.stderr).toContain(
+      'error: the detached lab did not start:\nerror: invalid configuration (bad.yaml):',
+    );
+    expect(child.stderr).toContain(
+      `hint: The whole log is in ${path.join(box.env.AUTHLAB_HOME, 'lab.log')}.`,
+    );
+  });
+
   test('up --json prints the lab object once ready; token prints a JWT that verifies against the JWKS', async () => {
     const box = await sandbox();
     const { info } = await up(box);
@@ -424,7 +462,9 @@ describe('mlflow-authlab CLI (built), through execa', () => {
   test('up --state-dir keeps MLflow data across a SIGTERM and a second up; relative to the working dir', async () => {
     const box = await sandbox();
     const help = await box.cli(['up', '--help']);
-    expect(help.stdout).toMatch(/--state-dir\s+keep MLflow's data \(experiments, runs, models, artifacts\)/);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      "--state-dir keep MLflow's data (experiments, runs, models, artifacts)",
+    );
 
     const mlflow = async (url: string, method: string, route: string, body?: unknown) => {
       const res = await fetch(`${url}/api/2.0/mlflow/${route}`, {
@@ -510,6 +550,6 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(r.stderr).toContain('error: Invalid values:');
     const none = await box.cli([]);
     expect(none.exitCode).toBe(2);
-    expect(none.stderr).toContain('error: Name a command: up, exec, token, env, can-i, logs.');
+    expect(none.stderr).toContain('error: Name a command: up, exec, status, down, token, env, can-i, logs.');
   });
 });

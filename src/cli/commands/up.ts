@@ -6,6 +6,7 @@ import { AuthlabError } from '../../errors.js';
 import { MLFLOW_BACKENDS, startLab, type MlflowBackendChoice, type StartedLab } from '../../lab/start-lab.js';
 import type { ProcessBackend } from '../../mlflow/backends/process.js';
 import { removeLabState, stateFilePath, writeLabState, type LabState } from '../../lab/state-file.js';
+import { upDetached } from '../detach.js';
 import { out, stderrLogger } from '../output.js';
 
 interface UpArgs {
@@ -20,6 +21,7 @@ interface UpArgs {
   'state-dir'?: string;
   json: boolean;
   verbose: boolean;
+  detach: boolean;
 }
 
 export const upCommand: CommandModule<object, UpArgs> = {
@@ -72,6 +74,12 @@ export const upCommand: CommandModule<object, UpArgs> = {
         default: false,
         describe: 'print one JSON object on stdout once ready',
       })
+      .option('detach', {
+        alias: 'd',
+        type: 'boolean',
+        default: false,
+        describe: 'start the lab in the background and return once it is ready (stop it with "down")',
+      })
       .option('verbose', {
         type: 'boolean',
         default: false,
@@ -85,6 +93,20 @@ export const upCommand: CommandModule<object, UpArgs> = {
           hint: 'Give an integer in 0..65535 (0 picks a free port).',
         });
       }
+    }
+    if (argv.detach) {
+      // The same command in the background: every option but --detach (and --json, added by upDetached).
+      const args = process.argv.slice(3).filter((a) => !['--detach', '-d', '--json'].includes(a));
+      const { info, pid, logFile } = await upDetached(args);
+      if (argv.json) return out.json(info);
+      out.info(
+        `mlflow-authlab is up in the background (pid ${pid})\n` +
+          `  tracking URI     ${String(info.trackingUri ?? '(none)')}\n` +
+          `  issuer           ${String(info.issuer)}\n` +
+          `  log              ${logFile}\n` +
+          'next: eval "$(npx mlflow-authlab env)"; npx mlflow-authlab status; npx mlflow-authlab down',
+      );
+      return;
     }
     const configFile = path.resolve(argv.config ?? fileURLToPath(DEFAULT_CONFIG_FILE));
     // Signals are handled before anything says "ready", so a caller may stop the lab right after.
