@@ -5,6 +5,10 @@ export const out = {
   result(text: string): void {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   },
+  /** Bytes as they are (a followed log). */
+  raw(chunk: Buffer | string): void {
+    process.stdout.write(chunk);
+  },
   json(value: unknown): void {
     process.stdout.write(`${JSON.stringify(value)}\n`);
   },

@@ -273,6 +273,8 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     const again = await box.cli(['up', '--detach', ...ports]);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toContain(`error: a lab is already running here (pid ${info.pid}`);
+    const log = await box.cli(['logs']);
+    expect(log.stdout).toContain('mlflow-authlab is up (dex flavour');
     const down = await box.cli(['down']);
     expect([down.exitCode, down.stderr]).toEqual([0, `stopped the lab (pid ${info.pid})`]);
     expect(() => process.kill(info.pid, 0)).toThrow();

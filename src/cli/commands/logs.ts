@@ -1,11 +1,14 @@
 import type { Argv, CommandModule } from 'yargs';
 import { AuthlabError } from '../../errors.js';
-import { requireLabState } from '../../lab/state-file.js';
+import { open, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { requireLabState, stateFilePath } from '../../lab/state-file.js';
 import type { GateDecision } from '../../mlflow/gate/create-gate.js';
 import { out } from '../output.js';
 
 interface LogsArgs {
   decisions: boolean;
+  follow: boolean;
   json: boolean;
   limit: number;
 }
@@ -23,6 +26,37 @@ export function decisionLine(d: GateDecision): string {
     `${d.at} ${d.method} ${d.path} workspace=${d.workspace ?? '-'} user=${d.username ?? '-'} → ${d.status} ${d.outcome}` +
     (reviews ? `\n    ${reviews}` : '')
   );
+}
+
+/** The detached lab's `lab.log` beside its state file; with `follow`, new lines as they are written. */
+async function printLog(follow: boolean): Promise<void> {
+  const file = path.join(path.dirname(stateFilePath()), 'lab.log');
+  let size: number;
+  try {
+    const text = await readFile(file, 'utf8');
+    out.result(text);
+    size = Buffer.byteLength(text);
+  } catch {
+    throw new AuthlabError('AUTHLAB_LAB_NOT_RUNNING', `no lab log at ${file}`, {
+      hint: 'Only a lab started with "up --detach" writes lab.log; a foreground lab logs to its terminal.',
+    });
+  }
+  if (!follow) return;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const handle = await open(file, 'r');
+    try {
+      const { size: now } = await handle.stat();
+      if (now > size) {
+        const chunk = Buffer.alloc(now - size);
+        await handle.read(chunk, 0, chunk.length, size);
+        out.raw(chunk);
+        size = now;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
 }
 
 export const logsCommand: CommandModule<object, LogsArgs> = {
@@ -43,10 +77,7 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
         describe: 'how many (newest first)',
       }) as Argv<LogsArgs>,
   handler: async (argv) => {
-    if (!argv.decisions)
-      throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', 'logs shows the gate decisions only today', {
-        hint: 'Run "mlflow-authlab logs --decisions"; the lab\'s own log is on the stderr of "up --verbose".',
-      });
+    if (!argv.decisions) return printLog(argv.follow);
     const state = await requireLabState();
     if (!state.decisionsUrl)
       throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', 'the running lab has no kubernetes-auth gate', {
