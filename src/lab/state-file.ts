@@ -85,3 +85,21 @@ export async function removeLabState(file: string, pid = process.pid): Promise<v
     // already gone
   }
 }
+
+/** The state `up` and `exec` record for a lab they started in this process. */
+export function labStateOf(
+  lab: {
+    info(): Omit<LabState, 'stateFile' | 'pid' | 'configFile' | 'startedAt'>;
+    gate?: { url: URL } | undefined;
+  },
+  configFile: string,
+): LabState {
+  return {
+    ...lab.info(),
+    stateFile: stateFilePath(),
+    pid: process.pid,
+    configFile,
+    startedAt: new Date().toISOString(),
+    ...(lab.gate && { decisionsUrl: `${lab.gate.url.href}_authlab/decisions` }),
+  };
+}

@@ -4,7 +4,7 @@ import { emailDomainAllowed, groupsAllowed } from './authorize.js';
 import type { ProxyContext } from './context.js';
 import { sessionString } from './proxy-log.js';
 import { isSkipAuthRoute } from './routes.js';
-import type { RequestScope } from './scope.js';
+import { queryOf, type RequestScope } from './scope.js';
 import type { SessionState } from './session/cookie-codec.js';
 
 export type Authenticated =
@@ -52,9 +52,7 @@ function allowedEntities(query: URLSearchParams, key: string): Set<string> {
 /** `authOnlyAuthorize`: the `allowed_groups`, `allowed_email_domains` and `allowed_emails` query constraints. */
 export function authOnlyAuthorize(scope: RequestScope, session: SessionState | undefined): boolean {
   if (!session) return true;
-  const q = new URLSearchParams(
-    scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '',
-  );
+  const q = queryOf(scope);
   const groups = allowedEntities(q, 'allowed_groups');
   if (groups.size > 0 && !(session.groups ?? []).some((g) => groups.has(g))) return false;
   const domains = allowedEntities(q, 'allowed_email_domains');

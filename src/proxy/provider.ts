@@ -3,7 +3,7 @@
 // refresh semantics"). Every time comes from the lab clock.
 import { AuthlabError } from '../errors.js';
 import { goQuote } from './bearer/go-format.js';
-import { createVerifier, type BearerVerifier } from './bearer/verifier.js';
+import { causeText, createVerifier, type BearerVerifier } from './bearer/verifier.js';
 import type { BearerSession } from './bearer/session-from-claims.js';
 import type { SessionState } from './session/cookie-codec.js';
 import { effectiveScope, type ProxyOptions } from './options.js';
@@ -277,10 +277,4 @@ function hasEmail(idToken: string, claim: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The network error's own reason (undici puts it on `cause`). */
-function causeText(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? cause.message : (error as Error).message;
 }

@@ -3,6 +3,7 @@
 // oauthproxy.go:180-186; pkg/upstream/proxy.go:92).
 import { goList, goQuote, goTime } from './bearer/go-format.js';
 import type { ProxyOptions } from './options.js';
+import { formatGoDuration } from './go-duration.js';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -181,31 +182,4 @@ export function cookieSettingsLine(o: CookieSettings): string {
 /** `mapping path %q => upstream %q` (pkg/upstream/proxy.go); the URI is the `--upstream` value as written. */
 export function mappingLine(path: string, upstream: string): string {
   return `mapping path ${goQuote(path)} => upstream ${goQuote(upstream)}`;
-}
-
-/**
- * Go's `Duration.String()` for a duration in milliseconds: `168h0m0s`, `15m0s`, `1.5s`, `300ms`, `1.5µs`, `0s`.
- * Kept private here on purpose (go-duration.ts has the shared one).
- */
-function formatGoDuration(ms: number): string {
-  let ns = BigInt(Math.round(ms * 1e6));
-  if (ns === 0n) return '0s';
-  const sign = ns < 0n ? '-' : '';
-  if (ns < 0n) ns = -ns;
-  const frac = (v: bigint, places: number) => {
-    const digits = (v % 10n ** BigInt(places)).toString().padStart(places, '0').replace(/0+$/, '');
-    return digits === '' ? '' : `.${digits}`;
-  };
-  if (ns < 1_000_000_000n) {
-    // Below a second Go picks ns, µs or ms so the integer part is not zero.
-    if (ns < 1000n) return `${sign}${ns}ns`;
-    if (ns < 1_000_000n) return `${sign}${ns / 1000n}${frac(ns, 3)}µs`;
-    return `${sign}${ns / 1_000_000n}${frac(ns, 6)}ms`;
-  }
-  const seconds = ns / 1_000_000_000n;
-  let out = `${seconds % 60n}${frac(ns, 9)}s`;
-  const minutes = seconds / 60n;
-  if (minutes > 0n) out = `${minutes % 60n}m${out}`;
-  if (minutes >= 60n) out = `${minutes / 60n}h${out}`;
-  return `${sign}${out}`;
 }

@@ -63,3 +63,9 @@ export function createScope(
 export function logUsername(session: SessionState | undefined): string {
   return session?.email || session?.user || '';
 }
+
+/** The request's query parameters, parsed when an endpoint asks (most proxied requests never do). */
+export function queryOf(scope: RequestScope): URLSearchParams {
+  const i = scope.requestUri.indexOf('?');
+  return new URLSearchParams(i < 0 ? '' : scope.requestUri.slice(i + 1));
+}

@@ -1,15 +1,12 @@
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { haveChromium, launchChromium, warnIfMissing } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { claimsOf, relyingParty, testLab } from '../integration/helpers.js';
 
-const CHROMIUM = process.env.AUTHLAB_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`skipping the browser login tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+warnIfMissing('the browser login tests');
 
 describe.skipIf(!haveChromium)('login page in a real browser (headless Chromium)', () => {
   let browser: Browser;
@@ -18,17 +15,7 @@ describe.skipIf(!haveChromium)('login page in a real browser (headless Chromium)
   const landed: string[] = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     // The relying party's callback: records where the browser lands.
     callback = http.createServer((req, res) => {
       landed.push(req.url!);

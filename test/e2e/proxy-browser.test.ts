@@ -1,29 +1,16 @@
 // The proxy's browser login in headless Chromium (DESIGN.md "Testing"): the 403 sign-in page, the lab IdP's login
 // page, the callback, the `_oauth2_proxy` cookie, a reload, sign-out (oauth2-proxy-and-dex.md §A1, §A2, §A5).
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { haveChromium, launchChromium, warnIfMissing } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { proxyLab, type Echoed } from '../integration/proxy/support.js';
 
-const CHROMIUM = process.env.AUTHLAB_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`skipping the proxy browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+warnIfMissing('the proxy browser tests');
 
 describe.skipIf(!haveChromium)('signing in through the proxy in a real browser (headless Chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG_FILE } from '../../config/defaults.js';
 import { AuthlabError } from '../../errors.js';
 import { labEnv } from '../../lab/env.js';
 import { startLab } from '../../lab/start-lab.js';
-import { removeLabState, stateFilePath, writeLabState, type LabState } from '../../lab/state-file.js';
+import { labStateOf, removeLabState, writeLabState } from '../../lab/state-file.js';
 import { out, stderrLogger } from '../output.js';
 
 interface ExecArgs {
@@ -71,14 +71,7 @@ export const execCommand: CommandModule<object, ExecArgs> = {
         mlflow: argv['mlflow-port'],
       },
     });
-    const state: LabState = {
-      ...lab.info(),
-      stateFile: stateFilePath(),
-      pid: process.pid,
-      configFile,
-      startedAt: new Date().toISOString(),
-      ...(lab.gate && { decisionsUrl: `${lab.gate.url.href}_authlab/decisions` }),
-    };
+    const state = labStateOf(lab, configFile);
     let code: number;
     try {
       await writeLabState(state);

@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG_FILE } from '../../config/defaults.js';
 import { AuthlabError } from '../../errors.js';
 import { MLFLOW_BACKENDS, startLab, type MlflowBackendChoice, type StartedLab } from '../../lab/start-lab.js';
 import type { ProcessBackend } from '../../mlflow/backends/process.js';
-import { removeLabState, stateFilePath, writeLabState, type LabState } from '../../lab/state-file.js';
+import { labStateOf, removeLabState, writeLabState, type LabState } from '../../lab/state-file.js';
 import { upDetached } from '../detach.js';
 import { out, stderrLogger } from '../output.js';
 
@@ -133,14 +133,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       signals.release();
       throw error;
     });
-    const state: LabState = {
-      ...lab.info(),
-      stateFile: stateFilePath(),
-      pid: process.pid,
-      configFile,
-      startedAt: new Date().toISOString(),
-      ...(lab.gate && { decisionsUrl: `${lab.gate.url.href}_authlab/decisions` }),
-    };
+    const state = labStateOf(lab, configFile);
     try {
       await writeLabState(state);
     } catch (error) {

@@ -17,21 +17,11 @@ import { NameLookups, parseNames, type RequestFields } from './names.js';
 import type { GateOptions } from './options.js';
 import type { AccessReviewer } from './reviewer.js';
 import { compileRouteTable, type AuthRule } from './route-table.js';
-import { isHiddenNamespace, resolveWorkspace } from './workspace.js';
+import { WORKSPACE_PERMISSION_RESOURCE_PRIORITY } from './rules.js';
+import { hiddenNamespaces, resolveWorkspace } from './workspace.js';
 
 /** Every review is for this API group (§3.1 `DEFAULT_AUTH_GROUP`). */
 const GROUP = 'mlflow.kubeflow.org';
-/** `WORKSPACE_PERMISSION_RESOURCE_PRIORITY` (§4.2). */
-const WORKSPACE_RESOURCES = [
-  'experiments',
-  'datasets',
-  'registeredmodels',
-  'gatewaysecrets',
-  'gatewayendpoints',
-  'gatewaymodeldefinitions',
-  'gatewaybudgets',
-  'gatewayguardrails',
-];
 /** Bodies the gate reads to find names and rewrite `user_id`; artifact uploads stream through untouched. */
 const MAX_JSON_BODY = 16 * 1024 * 1024;
 
@@ -88,8 +78,8 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   const upstream = new URL(config.upstream);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const decisions: GateDecision[] = [];
-  const exists = (name: string) =>
-    config.namespaces().includes(name) && !isHiddenNamespace(name, options.namespaceExcludeGlobs);
+  const hidden = hiddenNamespaces(options.namespaceExcludeGlobs);
+  const exists = (name: string) => config.namespaces().includes(name) && !hidden(name);
 
   /** The backend, called directly as the plugin reads MLflow's own stores (id → name lookups). */
   const backendGet = (path: string, workspace: string) =>
@@ -267,7 +257,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       // §5.4: the header/default workspace wins; the path's name is used only without one, and only if it exists.
       const fromPath = f.params.workspace_name;
       const ns = workspace ?? (fromPath !== undefined && exists(fromPath) ? fromPath : undefined);
-      for (const resource of WORKSPACE_RESOURCES) {
+      for (const resource of WORKSPACE_PERMISSION_RESOURCE_PRIORITY) {
         if (ns && (await review({ group: GROUP, resource, verb: rule.verb, namespace: ns })))
           return undefined;
       }
@@ -403,7 +393,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     const kept = [];
     for (const w of list as Array<{ name?: unknown } | null>) {
       if (!w || typeof w.name !== 'string' || !exists(w.name)) continue;
-      for (const resource of WORKSPACE_RESOURCES)
+      for (const resource of WORKSPACE_PERMISSION_RESOURCE_PRIORITY)
         if (await review({ group: GROUP, resource, verb: 'list', namespace: w.name })) {
           kept.push(w);
           break;

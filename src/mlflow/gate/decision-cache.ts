@@ -36,8 +36,10 @@ export class DecisionCache {
 
   set(key: string, allowed: boolean): void {
     const now = this.clock.now();
-    // Expired entries are purged on insert, then the oldest evicted beyond the bound.
-    for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
+    // Expired entries go when the cache is full (a sweep on every insert would be O(n) per request), then the
+    // oldest beyond the bound; `get` drops an expired entry it meets, so no stale answer is ever returned.
+    if (this.#entries.size >= MAX_ENTRIES)
+      for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
     while (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { allowed, expiresAt: now + this.ttlMs });
   }

@@ -21,8 +21,10 @@ const HIDDEN_GLOBS = [
 const globToRegExp = (glob: string) =>
   new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 
-export function isHiddenNamespace(name: string, extraGlobs: readonly string[] = []): boolean {
-  return [...HIDDEN_GLOBS, ...extraGlobs].some((g) => globToRegExp(g).test(name));
+/** A test for the hidden namespaces, the globs compiled once (it runs on every request). */
+export function hiddenNamespaces(extraGlobs: readonly string[] = []): (name: string) => boolean {
+  const patterns = [...HIDDEN_GLOBS, ...extraGlobs].map(globToRegExp);
+  return (name) => patterns.some((p) => p.test(name));
 }
 
 export type WorkspaceResolution = { workspace: string | undefined } | { error: MlflowError };

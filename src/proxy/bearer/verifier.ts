@@ -290,7 +290,7 @@ function createRemoteKeySet(jwksUri: string, fetchImpl: typeof fetch) {
 }
 
 /** The network error's own reason (undici puts it on `cause`) [inf: Go's net/http text differs]. */
-function causeText(error: unknown): string {
+export function causeText(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause;
   return cause instanceof Error ? cause.message : (error as Error).message;
 }

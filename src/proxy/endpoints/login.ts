@@ -8,7 +8,7 @@ import { CSRF_ERROR_MESSAGE, idpErrorMessage } from '../pages.js';
 import { sessionString } from '../proxy-log.js';
 import { isValidRedirect } from '../redirect.js';
 import { noCache, redirect } from '../respond.js';
-import type { RequestScope } from '../scope.js';
+import { queryOf, type RequestScope } from '../scope.js';
 import { serializeCookie } from '../session/cookie-chunks.js';
 import { csrfCookieName, openCsrf, sealCsrf } from '../session/csrf-cookie.js';
 import { redirectFor, renderErrorPage, renderSignInPage } from './pages.js';
@@ -70,15 +70,10 @@ export function startLogin(
   redirect(scope, loginUrl);
 }
 
-const query = (scope: RequestScope) =>
-  new URLSearchParams(
-    scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '',
-  );
-
 /** `OAuthCallback`. */
 async function callback(ctx: ProxyContext, scope: RequestScope): Promise<void> {
   noCache(scope);
-  const q = query(scope);
+  const q = queryOf(scope);
   const idpError = q.get('error') ?? '';
   if (idpError !== '') {
     ctx.log.errorf('oauthproxy.go:902', `Error while parsing OAuth2 callback: ${idpError}`);

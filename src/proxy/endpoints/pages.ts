@@ -4,13 +4,11 @@ import type { ProxyContext } from '../context.js';
 import { errorPage, signInPage } from '../pages.js';
 import { appRedirect } from '../redirect.js';
 import { html, noCache } from '../respond.js';
-import type { RequestScope } from '../scope.js';
+import { queryOf, type RequestScope } from '../scope.js';
 
 /** `appDirector.GetRedirect` for this request. */
 export function redirectFor(ctx: ProxyContext, scope: RequestScope): string {
-  const query = new URLSearchParams(
-    scope.requestUri.includes('?') ? scope.requestUri.slice(scope.requestUri.indexOf('?') + 1) : '',
-  );
+  const query = queryOf(scope);
   const header = scope.req.headers['x-auth-request-redirect'];
   return appRedirect({
     ...(query.has('rd') && { rd: query.get('rd')! }),
