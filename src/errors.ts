@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   AUTHLAB_PROXY_INIT_FAILED: 'user',
   /** The MLflow behind the lab did not start or does not answer (its output is in the details). */
   AUTHLAB_MLFLOW_START_FAILED: 'user',
+  /** `--mlflow container` where no container engine answers. */
+  AUTHLAB_NO_CONTAINER_ENGINE: 'user',
+  /** The MLflow image is neither in the engine nor pullable or buildable. */
+  AUTHLAB_MLFLOW_IMAGE_UNAVAILABLE: 'user',
   /** The call needs something this lab's setup lacks (e.g. reset() with an MLflow the lab does not own). */
   AUTHLAB_NOT_SUPPORTED: 'user',
   AUTHLAB_DISPOSED: 'system',

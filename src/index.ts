@@ -1,5 +1,15 @@
 // The public API. Everything the CLI can do is exported here (aesthetics.md, "The CLI is a thin layer").
-export { startLab, type LabInfo, type LabOptions, type StartedLab } from './lab/start-lab.js';
+export {
+  MLFLOW_BACKENDS,
+  MLFLOW_PLUGINS,
+  startLab,
+  type LabInfo,
+  type LabMlflowOptions,
+  type LabOptions,
+  type MlflowBackendChoice,
+  type MlflowPlugin,
+  type StartedLab,
+} from './lab/start-lab.js';
 export {
   requestToken,
   pickToken,
@@ -36,4 +46,8 @@ export { gateOptionsFrom, type GateOptions } from './mlflow/gate/options.js';
 export { httpReviewer, inProcessReviewer, type AccessReviewer } from './mlflow/gate/reviewer.js';
 export { createMlflowEmulator, type StartedEmulator } from './mlflow/emulator/create-emulator.js';
 export type { MlflowBackend } from './mlflow/backends/types.js';
+export { containerSpec, type ContainerBackend } from './mlflow/backends/container.js';
+export { probeContainerEngine, type ContainerEngine } from './mlflow/backends/engine.js';
+export { pinnedMlflowImage } from './mlflow/backends/images.js';
+export type { ProcessBackend } from './mlflow/backends/process.js';
 export { labEnv, formatEnv, type EnvFormat } from './lab/env.js';

@@ -95,6 +95,11 @@ export interface StartedKubeApi {
   review(kind: 'self' | 'subject', input: ReviewInput): Promise<ReviewOutcome>;
   /** Decisions made, newest first (the last 1000). */
   decisions(): KubeDecision[];
+  /**
+   * Serves the same API on another address of this machine, same port: the container bridge's gateway, which
+   * containers reach as host.containers.internal / host.docker.internal (loopback is not reachable from there).
+   */
+  listenAlso(host: string): Promise<void>;
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -652,7 +657,7 @@ export async function createKubeApi(options: KubeApiOptions): Promise<StartedKub
     res.end('ok');
   }
 
-  const server = http.createServer((req, res) => {
+  const serve: http.RequestListener = (req, res) => {
     handle(req, res).catch((error: unknown) => {
       log.error(`${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
       if (!res.headersSent)
@@ -667,8 +672,15 @@ export async function createKubeApi(options: KubeApiOptions): Promise<StartedKub
         });
       else res.destroy();
     });
-  });
-  server.keepAliveTimeout = 65_000;
+  };
+  const servers: http.Server[] = [];
+  const newServer = () => {
+    const s = http.createServer(serve);
+    s.keepAliveTimeout = 65_000;
+    servers.push(s);
+    return s;
+  };
+  const server = newServer();
   await listen(server, host, options.port ?? config.ports.kube, 'Kubernetes API', '--kube-port');
   const port = (server.address() as AddressInfo).port;
   const url = new URL(`http://${host}:${port}`);
@@ -678,9 +690,12 @@ export async function createKubeApi(options: KubeApiOptions): Promise<StartedKub
   const dispose = () =>
     (disposed ??= new Promise<void>((resolve) => {
       for (const w of watches) w.end();
-      server.close(() => resolve());
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 100).unref();
+      let open = servers.length;
+      for (const s of servers) {
+        s.close(() => --open === 0 && resolve());
+        s.closeIdleConnections();
+        setTimeout(() => s.closeAllConnections(), 100).unref();
+      }
     }));
 
   return {
@@ -711,6 +726,16 @@ export async function createKubeApi(options: KubeApiOptions): Promise<StartedKub
       });
     },
     decisions: () => decisionLog.list(),
+    async listenAlso(extraHost) {
+      const extra = newServer();
+      try {
+        await listen(extra, extraHost, port, 'Kubernetes API', '--kube-port');
+      } catch (error) {
+        servers.pop();
+        throw error;
+      }
+      log.info(`Kubernetes API also on ${extraHost}:${port}, for containers`);
+    },
     dispose,
     [Symbol.asyncDispose]: dispose,
   };

@@ -7,17 +7,25 @@ import { loadConfig, resolveObject } from '../config/load.js';
 import { DEFAULT_HOST } from '../config/defaults.js';
 import { configError, type ResolvedLabConfig } from '../config/resolve.js';
 import type { LabConfigInput } from '../config/schema.js';
-import { AuthlabError } from '../errors.js';
+import { AuthlabError, isAuthlabError } from '../errors.js';
 import { createIdp, type StartedIdp } from '../idp/create-idp.js';
 import { noopLogger, type Logger } from '../log.js';
 import type { StartedEmulator } from '../mlflow/emulator/create-emulator.js';
 import { startEmulatorBackend } from '../mlflow/backends/emulator.js';
 import { startExternalBackend } from '../mlflow/backends/external.js';
+import { startContainerBackend, type ContainerPlugin } from '../mlflow/backends/container.js';
+import {
+  NO_ENGINE_HINT,
+  probeContainerEngine,
+  requireContainerEngine,
+  type ContainerEngine,
+} from '../mlflow/backends/engine.js';
 import { startProcessBackend } from '../mlflow/backends/process.js';
 import type { MlflowBackend, MlflowBackendKind } from '../mlflow/backends/types.js';
 import { listen } from '../listen.js';
 import { labEnv } from './env.js';
 import { createKubeApi, type StartedKubeApi } from '../kube/create-kube-api.js';
+import { kubeconfigFor } from '../kube/kubeconfig.js';
 import { createRbacAuthorizer } from '../kube/rbac.js';
 import { createGate, type StartedGate } from '../mlflow/gate/create-gate.js';
 import { gateOptionsFrom } from '../mlflow/gate/options.js';
@@ -26,22 +34,39 @@ import { createAuthProxy, createProxyServer, type StartedProxy } from '../proxy/
 import { parseProxyOptions } from '../proxy/parse-options.js';
 import { pickToken, requestToken, type TokenOptions, type TokenResponse } from './request-token.js';
 
-/** MLflow backends (DESIGN.md "mlflow/backends"); the container kind comes with its issue, `none` runs no MLflow. */
-export const MLFLOW_BACKENDS = ['auto', 'emulator', 'process', 'external', 'none'] as const;
+/** MLflow backends (DESIGN.md "mlflow/backends"); `none` runs no MLflow. */
+export const MLFLOW_BACKENDS = ['auto', 'emulator', 'container', 'process', 'external', 'none'] as const;
 export type MlflowBackendChoice = (typeof MLFLOW_BACKENDS)[number];
+/** Plugins the real MLflow can run instead of the lab's gate. */
+export const MLFLOW_PLUGINS = ['kubernetes-auth'] as const;
+export type MlflowPlugin = (typeof MLFLOW_PLUGINS)[number];
 
-/** The kind a choice starts: `auto` is the emulator today; `none` starts nothing. */
+/** The kind a choice starts: `auto` is the container or the emulator; `none` starts nothing. */
 export type KindOf<B extends MlflowBackendChoice> = B extends 'process'
   ? 'process'
   : B extends 'external'
     ? 'external'
-    : B extends 'none'
-      ? never
-      : 'emulator';
+    : B extends 'container'
+      ? 'container'
+      : B extends 'none'
+        ? never
+        : B extends 'auto'
+          ? 'container' | 'emulator'
+          : 'emulator';
 
 export interface LabMlflowOptions<B extends MlflowBackendChoice = MlflowBackendChoice> {
-  /** Which MLflow runs behind the lab; `auto` (default) picks the emulator today. */
+  /**
+   * Which MLflow runs behind the lab. Default for the library: `emulator` (in-process, offline, starts in
+   * milliseconds). `auto` (the CLI's default) runs the container when a container engine answers, else the emulator.
+   */
   backend?: B;
+  /** `container`/`auto`: the image to run instead of the pinned official one (docker/mlflow/Dockerfile). */
+  image?: string;
+  /**
+   * `kubernetes-auth`: the real plugin runs inside MLflow (container or process) against the lab's fake
+   * kube-apiserver, and the lab's own gate is switched off. With `image`, that image must already have the plugin.
+   */
+  plugin?: MlflowPlugin;
   /** `process`: how to run MLflow, e.g. `mlflow` or `/venv/bin/python -m mlflow` (split on whitespace, quotes kept). */
   command?: string;
   /** `external`: the base URL of an MLflow server that already runs. */
@@ -79,7 +104,7 @@ export interface LabInfo {
   issuer: string;
   tokenEndpoint: string;
   kubeApiUrl: string;
-  mlflow?: { backend: string; url: string };
+  mlflow?: { backend: string; url: string; reason?: string };
 }
 
 /**
@@ -141,7 +166,7 @@ export interface StartedLab<K extends MlflowBackendKind = MlflowBackendKind> {
 }
 
 /** Starts a lab: the identity provider, then MLflow; disposed in reverse order. */
-export async function startLab<B extends MlflowBackendChoice = 'auto'>(
+export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
   options: LabOptions<B> = {},
 ): Promise<StartedLab<KindOf<B>>> {
   const mlflowChoice = checkMlflowOptions(options.mlflow);
@@ -203,10 +228,14 @@ export async function startLab<B extends MlflowBackendChoice = 'auto'>(
         host,
         port: options.ports?.mlflow ?? config.ports.mlflow,
         stateDir,
+        kube,
       });
       const server = mlflow.server;
       started.push(() => server.dispose());
-      // The kubernetes-auth plugin's rules between the proxy and MLflow, asking the fake kube-apiserver in-process.
+    }
+    // The kubernetes-auth plugin's rules between the proxy and MLflow, asking the fake kube-apiserver in-process;
+    // not when the real plugin runs inside MLflow.
+    if (mlflow && !options.mlflow?.plugin) {
       gate = await createGate({
         upstream: mlflow.url,
         options: gateOptionsFrom(config.gate, {
@@ -307,7 +336,7 @@ export async function startLab<B extends MlflowBackendChoice = 'auto'>(
       issuer: idp.issuer,
       tokenEndpoint: idp.tokenEndpoint,
       kubeApiUrl,
-      ...(mlflow && { mlflow: { backend: mlflow.backend, url: mlflow.url } }),
+      ...(mlflow && { mlflow: { backend: mlflow.backend, url: mlflow.url, reason: mlflow.reason } }),
     }),
     dispose,
     [Symbol.asyncDispose]: dispose,
@@ -316,49 +345,69 @@ export async function startLab<B extends MlflowBackendChoice = 'auto'>(
 
 /** `process` needs a command and `external` a URL; a flag for another backend is a mistake worth saying. */
 function checkMlflowOptions(o: LabMlflowOptions | undefined): MlflowBackendChoice {
-  const choice = o?.backend ?? 'auto';
+  const choice = o?.backend ?? 'emulator';
+  const usage = (message: string, hint: string) =>
+    new AuthlabError('AUTHLAB_INVALID_ARGUMENT', message, { hint });
   if (!MLFLOW_BACKENDS.includes(choice)) {
-    throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', `unknown MLflow backend ${JSON.stringify(choice)}`, {
-      hint: `Use one of ${MLFLOW_BACKENDS.join(', ')}.`,
-    });
+    throw usage(
+      `unknown MLflow backend ${JSON.stringify(choice)}`,
+      `Use one of ${MLFLOW_BACKENDS.join(', ')}.`,
+    );
   }
   if (choice === 'process' && !o?.command?.trim()) {
-    throw new AuthlabError(
-      'AUTHLAB_INVALID_ARGUMENT',
+    throw usage(
       'the process backend needs the command that runs MLflow',
-      {
-        hint: 'Pass --mlflow-command, e.g. --mlflow-command mlflow or --mlflow-command "/venv/bin/python -m mlflow".',
-      },
+      'Pass --mlflow-command, e.g. --mlflow-command mlflow or --mlflow-command "/venv/bin/python -m mlflow".',
     );
   }
   if (choice === 'external' && !o?.url?.trim()) {
-    throw new AuthlabError(
-      'AUTHLAB_INVALID_ARGUMENT',
+    throw usage(
       'the external backend needs the URL of a running MLflow',
-      {
-        hint: 'Pass --mlflow-url, e.g. --mlflow-url http://127.0.0.1:5000.',
-      },
+      'Pass --mlflow-url, e.g. --mlflow-url http://127.0.0.1:5000.',
     );
   }
   if (o?.command !== undefined && choice !== 'process') {
-    throw new AuthlabError(
-      'AUTHLAB_INVALID_ARGUMENT',
+    throw usage(
       `an MLflow command was given, but the backend is ${choice}`,
-      {
-        hint: 'Add --mlflow process to run that command, or drop --mlflow-command.',
-      },
+      'Add --mlflow process to run that command, or drop --mlflow-command.',
     );
   }
   if (o?.url !== undefined && choice !== 'external') {
-    throw new AuthlabError(
-      'AUTHLAB_INVALID_ARGUMENT',
+    throw usage(
       `an MLflow URL was given, but the backend is ${choice}`,
-      {
-        hint: 'Add --mlflow external to front that server, or drop --mlflow-url.',
-      },
+      'Add --mlflow external to front that server, or drop --mlflow-url.',
     );
   }
+  if (o?.image !== undefined && choice !== 'container' && choice !== 'auto') {
+    throw usage(
+      `an MLflow image was given, but the backend is ${choice}`,
+      'Add --mlflow container (or auto) to run that image, or drop --mlflow-image.',
+    );
+  }
+  if (o?.plugin !== undefined) {
+    if (!MLFLOW_PLUGINS.includes(o.plugin)) {
+      throw usage(
+        `unknown MLflow plugin ${JSON.stringify(o.plugin)}`,
+        `Use one of ${MLFLOW_PLUGINS.join(', ')}.`,
+      );
+    }
+    if (!['container', 'auto', 'process'].includes(choice)) {
+      throw usage(
+        `the ${o.plugin} plugin runs inside a real MLflow, but the backend is ${choice}`,
+        'Use --mlflow container (or process, with an MLflow that has mlflow-kubernetes-plugins installed).',
+      );
+    }
+  }
   return choice;
+}
+
+interface MlflowContext {
+  clock: LabClock;
+  log: Logger;
+  host: string;
+  port: number;
+  stateDir: string | undefined;
+  kube: StartedKubeApi;
 }
 
 /** Starts the chosen backend; the caller disposes it with the lab. */
@@ -366,11 +415,65 @@ async function startMlflow(
   choice: Exclude<MlflowBackendChoice, 'none'>,
   options: LabOptions,
   config: ResolvedLabConfig,
-  at: { clock: LabClock; log: Logger; host: string; port: number; stateDir: string | undefined },
+  at: MlflowContext,
 ): Promise<LabMlflow> {
   const workspaces = config.workspaces.items;
   const onProgress = options.onProgress;
+  const plugin = options.mlflow?.plugin;
   let server: MlflowBackend;
+  let autoReason: string | undefined;
+  if (choice === 'container' || choice === 'auto') {
+    const probe =
+      choice === 'container' ? { engine: await requireContainerEngine() } : await probeContainerEngine();
+    if ('error' in probe) {
+      autoReason = `auto: no container engine answered (${probe.error}); set DOCKER_HOST to your engine's socket to run the real MLflow image`;
+      if (plugin) {
+        throw new AuthlabError(
+          'AUTHLAB_NO_CONTAINER_ENGINE',
+          `the ${plugin} plugin runs inside a real MLflow, and no container engine answered: ${probe.error}`,
+          {
+            hint: `${NO_ENGINE_HINT} Or run a local MLflow that has the plugin: --mlflow process --mlflow-command mlflow.`,
+          },
+        );
+      }
+      at.log.info(`${autoReason}; using the emulator`);
+    } else {
+      const { engine } = probe;
+      const image = options.mlflow?.image;
+      try {
+        server = await startContainerBackend({
+          engine,
+          ...(image !== undefined && { image }),
+          host: at.host,
+          port: at.port,
+          workspaces,
+          log: at.log,
+          reason:
+            choice === 'container'
+              ? `asked for (--mlflow container, ${engine.name})`
+              : `auto: ${engine.name} answered`,
+          ...(onProgress && { onProgress }),
+          ...(at.stateDir !== undefined && { stateDir: at.stateDir }),
+          ...(plugin && {
+            plugin: containerPlugin(plugin, config, at, engine),
+            afterStart: () => listenOnBridge(at, engine),
+          }),
+        });
+        return { backend: server.kind, reason: server.reason, url: server.url, server, emulator: undefined };
+      } catch (error) {
+        // `auto` on a machine whose engine cannot get the image (offline, no registry) still gives a working lab.
+        if (
+          choice !== 'auto' ||
+          plugin ||
+          !isAuthlabError(error) ||
+          error.code !== 'AUTHLAB_MLFLOW_IMAGE_UNAVAILABLE'
+        )
+          throw error;
+        autoReason = `auto: ${engine.name} answered, but ${error.message}`;
+        at.log.warn(`${autoReason}; using the emulator`);
+      }
+    }
+  }
   if (choice === 'process') {
     server = await startProcessBackend({
       command: options.mlflow!.command!,
@@ -380,6 +483,13 @@ async function startMlflow(
       log: at.log,
       ...(onProgress && { onProgress }),
       ...(at.stateDir !== undefined && { stateDir: at.stateDir }),
+      ...(plugin && {
+        plugin: {
+          name: plugin,
+          kubeconfig: kubeconfigFor(at.kube.url.href.replace(/\/$/, ''), at.kube.serviceAccountToken),
+          env: pluginEnv(config),
+        },
+      }),
     });
   } else if (choice === 'external') {
     server = await startExternalBackend({
@@ -389,16 +499,12 @@ async function startMlflow(
       ...(onProgress && { onProgress }),
     });
   } else {
-    // TODO(container backend, issue 6): `auto` probes for a container engine here (testcontainers, a short
-    // timeout) and starts the container backend when one answers; the emulator stays the fallback, and the
-    // reason says why (e.g. "no container runtime: Could not find a working container runtime strategy").
     const emulator = await startEmulatorBackend({
-      // With the container backend, `auto`'s reason becomes the container probe's result (process and external are
-      // only ever chosen explicitly, never by `auto`).
       reason:
-        choice === 'emulator'
-          ? 'asked for (--mlflow emulator)'
-          : 'auto: no container backend yet; --mlflow process or external fronts a real MLflow',
+        autoReason ??
+        (options.mlflow?.backend === undefined
+          ? "startLab()'s default (in-process, offline)"
+          : 'asked for (--mlflow emulator)'),
       clock: at.clock,
       log: at.log,
       port: at.port,
@@ -415,6 +521,70 @@ async function startMlflow(
     };
   }
   return { backend: server.kind, reason: server.reason, url: server.url, server, emulator: undefined };
+}
+
+/**
+ * The real plugin's settings: the config's `gate:` section (the plugin's own variable names) and the default
+ * workspace, as the gate would have used them.
+ */
+function pluginEnv(config: ResolvedLabConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.gate)) if (value !== undefined) env[name] = String(value);
+  if (config.workspaces.default !== undefined) env.MLFLOW_K8S_DEFAULT_WORKSPACE ??= config.workspaces.default;
+  return env;
+}
+
+/**
+ * The plugin inside a container reaches the fake kube-apiserver at host.containers.internal (Podman) or
+ * host.docker.internal (Docker, with `host-gateway`): the bridge's gateway on this machine.
+ */
+function containerPlugin(
+  name: MlflowPlugin,
+  config: ResolvedLabConfig,
+  at: MlflowContext,
+  engine: ContainerEngine,
+): ContainerPlugin {
+  const hostName = engine.podman ? 'host.containers.internal' : 'host.docker.internal';
+  return {
+    name,
+    kubeconfig: kubeconfigFor(`http://${hostName}:${at.kube.url.port}`, at.kube.serviceAccountToken),
+    env: pluginEnv(config),
+  };
+}
+
+/**
+ * Loopback is not reachable from a container, so the fake kube-apiserver also listens on the bridge's gateway,
+ * once the container runs (the bridge interface comes up with the first container; MLflow's Python start-up
+ * takes seconds, so the API is there before the plugin asks). Where the gateway is not an address of this
+ * machine (Docker Desktop routes host.docker.internal to the host's loopback itself), loopback is enough.
+ */
+async function listenOnBridge(at: MlflowContext, engine: ContainerEngine): Promise<void> {
+  const gateway = await bridgeGateway(engine);
+  if (!gateway) return;
+  let last: unknown;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      return await at.kube.listenAlso(gateway);
+    } catch (error) {
+      last = error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  at.log.warn(
+    `the Kubernetes API could not listen on the container bridge ${gateway} (${(last as Error)?.message}); the plugin in the container may not reach it`,
+  );
+}
+
+/** The gateway of the engine's default network (podman / bridge), e.g. 10.88.0.1 or 172.17.0.1. */
+async function bridgeGateway(engine: ContainerEngine): Promise<string | undefined> {
+  try {
+    const network = (await engine.docker.getNetwork(engine.podman ? 'podman' : 'bridge').inspect()) as {
+      IPAM?: { Config?: Array<{ Gateway?: string }> };
+    };
+    return network.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The proxy's client id: the `proxy:` section's `client-id`, else the default lab's `oauth2-proxy`. */

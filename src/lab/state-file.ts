@@ -9,7 +9,7 @@ export interface LabState {
   issuer: string;
   tokenEndpoint: string;
   kubeApiUrl?: string;
-  mlflow?: { backend: string; url: string };
+  mlflow?: { backend: string; url: string; reason?: string };
   stateFile: string;
   pid: number;
   /** The config file the lab was started with; `token` reads credentials from it. */

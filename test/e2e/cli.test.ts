@@ -7,59 +7,37 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { upJson } from './up-json.js';
 
 const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const running: ResultPromise[] = [];
 
 /** Each test gets its own state directory, as separate projects would. */
+const NO_ENGINE = 'unix:///nonexistent/docker.sock';
 const sandboxes: string[] = [];
 afterAll(() => Promise.all(sandboxes.map((d) => rm(d, { recursive: true, force: true }))));
 
 async function sandbox() {
   const dir = await mkdtemp(path.join(tmpdir(), 'authlab-e2e-'));
   sandboxes.push(dir);
-  const env = { AUTHLAB_HOME: path.join(dir, '.mlflow-authlab') };
+  // A machine without a container engine, whatever this one has: `up` (auto) takes the emulator, fast and offline.
+  // The container backend has its own tests (backends/container.test.ts).
+  const env = { AUTHLAB_HOME: path.join(dir, '.mlflow-authlab'), DOCKER_HOST: NO_ENGINE };
   const cli = (args: string[]) => execa(process.execPath, [BIN, ...args], { cwd: dir, env, reject: false });
   return { dir, env, cli };
 }
 
 /** Starts `up --json` and resolves with the JSON object it prints once ready. */
 async function up(box: Awaited<ReturnType<typeof sandbox>>, args: string[] = []) {
-  const child = execa(
-    process.execPath,
-    [
-      BIN,
-      'up',
-      '--port',
-      '0',
-      '--idp-port',
-      '0',
-      '--kube-port',
-      '0',
-      '--mlflow-port',
-      '0',
-      '--json',
-      ...args,
-    ],
-    {
-      cwd: box.dir,
-      env: box.env,
-      reject: false,
-      buffer: false,
-    },
-  );
-  running.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const info = await new Promise<Record<string, any>>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0]!));
-    });
-    void child.then((r) => reject(new Error(`up exited ${r.exitCode} before it was ready`)));
+  const started = await upJson({
+    cwd: box.dir,
+    env: box.env,
+    // The emulator unless a test asks for another backend: `up`'s own default, auto, would start the official
+    // MLflow image on a machine with Docker.
+    args: [...(args.includes('--mlflow') ? [] : ['--mlflow', 'emulator']), ...args],
   });
-  return { child, info, stderr: () => stderr };
+  running.push(started.child);
+  return started;
 }
 
 afterEach(async () => {
@@ -316,6 +294,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(info.mlflow).toEqual({
       backend: 'emulator',
       url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      reason: 'asked for (--mlflow emulator)',
     });
     // The emulator answers as a real MLflow server on its own port.
     const health = await fetch(`${info.mlflow.url}/health`);

@@ -90,9 +90,13 @@ describe("the lab's MLflow (emulator backend)", () => {
     const lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 } });
     expect(lab.mlflow).toMatchObject({
       backend: 'emulator',
-      reason: 'auto: no container backend yet; --mlflow process or external fronts a real MLflow',
+      reason: "startLab()'s default (in-process, offline)",
     });
-    expect(lab.info().mlflow).toEqual({ backend: 'emulator', url: lab.mlflow!.url });
+    expect(lab.info().mlflow).toEqual({
+      backend: 'emulator',
+      url: lab.mlflow!.url,
+      reason: lab.mlflow!.reason,
+    });
     const api = (path: string, init?: RequestInit) => fetch(`${lab.mlflow!.url}${path}`, init);
     expect(await (await api('/api/3.0/mlflow/workspaces')).json()).toEqual({
       workspaces: [

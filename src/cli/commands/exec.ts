@@ -7,9 +7,10 @@ import { AuthlabError } from '../../errors.js';
 import { labEnv } from '../../lab/env.js';
 import { startLab } from '../../lab/start-lab.js';
 import { labStateOf, removeLabState, writeLabState } from '../../lab/state-file.js';
+import { mlflowOptionsFrom, withMlflowOptions, type MlflowArgs } from '../mlflow-options.js';
 import { out, stderrLogger } from '../output.js';
 
-interface ExecArgs {
+interface ExecArgs extends MlflowArgs {
   config?: string;
   user: string;
   workspace?: string;
@@ -31,7 +32,7 @@ export const execCommand: CommandModule<object, ExecArgs> = {
   describe:
     'Start a lab, run a command against it (with the env of "env"), stop the lab, exit with its status',
   builder: (y: Argv) =>
-    y
+    withMlflowOptions(y)
       .parserConfiguration({ 'populate--': true })
       .usage('$0 exec [options] -- <command> [args…]')
       .option('config', { type: 'string', describe: 'lab config file (default: the default lab)' })
@@ -64,6 +65,8 @@ export const execCommand: CommandModule<object, ExecArgs> = {
     const lab = await startLab({
       config: configFile,
       log: stderrLogger(argv.verbose),
+      mlflow: mlflowOptionsFrom(argv),
+      onProgress: (message) => out.info(message),
       ports: {
         proxy: argv.port,
         idp: argv['idp-port'],

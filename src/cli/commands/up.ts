@@ -3,20 +3,19 @@ import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_CONFIG_FILE } from '../../config/defaults.js';
 import { AuthlabError } from '../../errors.js';
-import { MLFLOW_BACKENDS, startLab, type MlflowBackendChoice, type StartedLab } from '../../lab/start-lab.js';
+import { startLab, type StartedLab } from '../../lab/start-lab.js';
+import type { ContainerBackend } from '../../mlflow/backends/container.js';
 import type { ProcessBackend } from '../../mlflow/backends/process.js';
 import { labStateOf, removeLabState, writeLabState, type LabState } from '../../lab/state-file.js';
 import { upDetached } from '../detach.js';
+import { mlflowOptionsFrom, withMlflowOptions, type MlflowArgs } from '../mlflow-options.js';
 import { out, stderrLogger } from '../output.js';
 
-interface UpArgs {
+interface UpArgs extends MlflowArgs {
   config?: string;
   port?: number;
   'idp-port'?: number;
   'kube-port'?: number;
-  mlflow: MlflowBackendChoice;
-  'mlflow-command'?: string;
-  'mlflow-url'?: string;
   'mlflow-port'?: number;
   'state-dir'?: string;
   json: boolean;
@@ -28,7 +27,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
   command: 'up',
   describe: 'Start the lab in the foreground until Ctrl-C (SIGINT) or SIGTERM',
   builder: (y: Argv) =>
-    y
+    withMlflowOptions(y)
       .option('config', {
         type: 'string',
         describe: 'lab config file (default: the default lab, fixtures/lab.yaml)',
@@ -44,21 +43,6 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .option('kube-port', {
         type: 'number',
         describe: 'port of the fake Kubernetes API; 0 = any free port (default 6443)',
-      })
-      .option('mlflow', {
-        choices: MLFLOW_BACKENDS,
-        default: 'auto' as const,
-        describe:
-          'the MLflow behind the lab: auto (today: the emulator), emulator, process (--mlflow-command), external (--mlflow-url), none',
-      })
-      .option('mlflow-command', {
-        type: 'string',
-        describe:
-          'with --mlflow process: how to run MLflow, e.g. mlflow or "/venv/bin/python -m mlflow" (the lab adds "server" and its flags)',
-      })
-      .option('mlflow-url', {
-        type: 'string',
-        describe: 'with --mlflow external: the base URL of an MLflow server that already runs',
       })
       .option('mlflow-port', {
         type: 'number',
@@ -114,11 +98,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
     const lab = await startLab({
       config: configFile,
       log: stderrLogger(argv.verbose),
-      mlflow: {
-        backend: argv.mlflow,
-        ...(argv['mlflow-command'] !== undefined && { command: argv['mlflow-command'] }),
-        ...(argv['mlflow-url'] !== undefined && { url: argv['mlflow-url'] }),
-      },
+      mlflow: mlflowOptionsFrom(argv),
       // Slow steps (an MLflow process coming up) say what they wait for; the banner follows once ready.
       onProgress: (message) => out.info(message),
       ...(argv['state-dir'] !== undefined && { stateDir: argv['state-dir'] }),
@@ -181,6 +161,12 @@ function mlflowData(lab: StartedLab): string {
     return lab.stateDir
       ? `${dataDir}  (SQLite and artifacts, kept across restarts)`
       : `${dataDir}  (temporary, removed on stop; --state-dir D keeps it)`;
+  }
+  if (m.server.kind === 'container') {
+    const { volume } = m.server as ContainerBackend;
+    return volume
+      ? `volume ${volume}  (SQLite and artifacts, kept across restarts)`
+      : 'inside the container, removed on stop (--state-dir D keeps it in a named volume)';
   }
   return `wherever the server at ${m.url} keeps it (not managed by the lab)`;
 }

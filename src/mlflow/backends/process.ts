@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,11 @@ export interface ProcessBackendOptions {
   startTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL on dispose; default 5 s. */
   stopGraceMs?: number;
+  /**
+   * Runs the real kubernetes-auth plugin in that MLflow (it must be installed there): `--app-name kubernetes-auth
+   * --workspace-store-uri kubernetes://`, KUBECONFIG pointing at the lab's fake kube-apiserver, the plugin's env.
+   */
+  plugin?: { name: 'kubernetes-auth'; kubeconfig: string; env: Record<string, string> };
 }
 
 /** How many of the server's lines are kept for errors and `logs()`. */
@@ -85,7 +90,14 @@ export async function startProcessBackend(options: ProcessBackendOptions): Promi
     ...['--backend-store-uri', `sqlite:///${path.join(dataDir, 'mlflow.db')}`],
     '--serve-artifacts',
     ...['--artifacts-destination', path.join(dataDir, 'artifacts')],
+    ...(options.plugin ? ['--app-name', options.plugin.name, '--workspace-store-uri', 'kubernetes://'] : []),
   ];
+  const env: Record<string, string> = {};
+  if (options.plugin) {
+    const kubeconfig = path.join(dataDir, 'kubeconfig');
+    await writeFile(kubeconfig, options.plugin.kubeconfig, { mode: 0o600 });
+    Object.assign(env, options.plugin.env, { KUBECONFIG: kubeconfig });
+  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const commandLine = [file, ...args].join(' ');
   log.info(`starting MLflow: ${commandLine}`);
@@ -93,7 +105,7 @@ export async function startProcessBackend(options: ProcessBackendOptions): Promi
 
   const ring = new LineRing(RING_SIZE);
   const began = Date.now();
-  const watchdog = spawnWatchdog(file, args, graceMs, ownDir ? dataDir : undefined);
+  const watchdog = spawnWatchdog(file, args, graceMs, ownDir ? dataDir : undefined, env);
   const capture = (stream: NodeJS.ReadableStream | null) =>
     stream &&
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
@@ -145,7 +157,10 @@ export async function startProcessBackend(options: ProcessBackendOptions): Promi
       ...(options.onProgress && { onProgress: options.onProgress }),
       hint: `Check that "${options.command} server --help" works and the MLflow is 3.10 or later (workspaces); run with --verbose to see its output.`,
     });
-    const { supported, created } = await ensureWorkspaces(url, options.workspaces);
+    // With the plugin, workspaces are the fake kube-apiserver's namespaces, and creating one is refused.
+    const { supported, created } = options.plugin
+      ? { supported: true, created: [] }
+      : await ensureWorkspaces(url, options.workspaces);
     if (!supported) {
       throw new AuthlabError(
         'AUTHLAB_MLFLOW_START_FAILED',
@@ -198,7 +213,13 @@ function watchdogModule(): string {
   });
 }
 
-function spawnWatchdog(file: string, args: string[], graceMs: number, tempDir: string | undefined) {
+function spawnWatchdog(
+  file: string,
+  args: string[],
+  graceMs: number,
+  tempDir: string | undefined,
+  env: Record<string, string>,
+) {
   const module = watchdogModule();
   const flags = module.endsWith('.ts')
     ? [
@@ -215,7 +236,7 @@ function spawnWatchdog(file: string, args: string[], graceMs: number, tempDir: s
     stdin: 'ignore',
     forceKillAfterDelay: false,
     // Python buffers its output when it is not a terminal; the lab wants the lines as they come.
-    env: { PYTHONUNBUFFERED: '1' },
+    env: { PYTHONUNBUFFERED: '1', ...env },
   });
 }
 

@@ -75,7 +75,7 @@ describe('process backend (the emulator as a spawned `mlflow server`)', () => {
     expect(lab.mlflow!.backend).toBe('process');
     expect(lab.mlflow!.emulator).toBeUndefined();
     expect(lab.mlflow!.reason).toMatch(/--mlflow process/);
-    expect(lab.info().mlflow).toEqual({ backend: 'process', url: server.url });
+    expect(lab.info().mlflow).toEqual({ backend: 'process', url: server.url, reason: lab.mlflow!.reason });
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     console.info(`process backend: lab ready in ${startedIn} ms, MLflow healthy after ${server.startMs} ms`);
 
@@ -111,6 +111,30 @@ describe('process backend (the emulator as a spawned `mlflow server`)', () => {
     expect(running(server.pid)).toBe(false);
     expect(running(server.watchdogPid)).toBe(false);
     expect(existsSync(server.dataDir)).toBe(false);
+  });
+
+  test("--mlflow-plugin kubernetes-auth: the local MLflow gets the plugin's flags and a kubeconfig for the lab's Kubernetes API; the gate is off", async () => {
+    const lab = await startLab({
+      ports: PORTS,
+      env: {},
+      mlflow: {
+        backend: 'process',
+        command: `${process.execPath} ${path.join(FIXTURES, 'plugin-probe-server.mjs')}`,
+        plugin: 'kubernetes-auth',
+      },
+    });
+    onTestFinished(() => lab.dispose());
+    expect(lab.gate).toBeUndefined();
+    const logs = (lab.mlflow!.server as ProcessBackend).logs().join('\n');
+    expect(logs).toMatch(
+      /plugin-probe: argv server .* --app-name kubernetes-auth --workspace-store-uri kubernetes:\/\/$/m,
+    );
+    expect(logs).toContain('plugin-probe: MLFLOW_K8S_DEFAULT_WORKSPACE=team-a');
+    expect(logs).toMatch(
+      new RegExp(
+        `plugin-probe: GET ${lab.kubeApiUrl}/api/v1/namespaces 200 .*team-a.*team-b`.replace(/\//g, '\\/'),
+      ),
+    );
   });
 
   test('with a state directory the data stays in <stateDir>/mlflow-process across restarts', async () => {

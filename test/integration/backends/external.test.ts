@@ -143,7 +143,23 @@ describe('MLflow backend options', () => {
       /URL was given, but the backend is emulator/,
       /--mlflow external/,
     ],
-    [{ command: 'mlflow' }, /command was given, but the backend is auto/, /--mlflow process/],
+    [{ command: 'mlflow' }, /command was given, but the backend is emulator/, /--mlflow process/],
+    [
+      { backend: 'emulator' as const, image: 'ghcr.io/mlflow/mlflow:v3.11.2' },
+      /image was given, but the backend is emulator/,
+      /--mlflow container/,
+    ],
+    [
+      { backend: 'external' as const, url: 'http://x', plugin: 'kubernetes-auth' as const },
+      /the kubernetes-auth plugin runs inside a real MLflow, but the backend is external/,
+      /--mlflow container/,
+    ],
+    [
+      { backend: 'container' as const, plugin: 'nope' as never },
+      /unknown MLflow plugin "nope"/,
+      /kubernetes-auth/,
+    ],
+    [{ backend: 'docker' as never }, /unknown MLflow backend "docker"/, /auto, emulator, container, process/],
   ])('%o is refused with a hint', async (mlflow, message, hint) => {
     const error = await startError(startLab({ ports: PORTS, env: {}, mlflow }));
     expect(error.code).toBe('AUTHLAB_INVALID_ARGUMENT');

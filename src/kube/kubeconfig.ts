@@ -1,0 +1,17 @@
+import { stringify } from 'yaml';
+
+/**
+ * A kubeconfig for the MLflow server's own identity (the service-account token), pointing at the lab's fake
+ * kube-apiserver at `server`. The real plugin loads it when it is not in a cluster (`_load_kubernetes_configuration`,
+ * mlflow-workspaces-k8s-auth.md §1).
+ */
+export function kubeconfigFor(server: string, token: string): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'mlflow-authlab', cluster: { server } }],
+    users: [{ name: 'mlflow', user: { token } }],
+    contexts: [{ name: 'mlflow-authlab', context: { cluster: 'mlflow-authlab', user: 'mlflow' } }],
+    'current-context': 'mlflow-authlab',
+  });
+}
