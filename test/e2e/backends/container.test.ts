@@ -293,6 +293,40 @@ describe.skipIf(!engine)(
       expect(lab.info().mlflow!.url).toBe(server.url);
     });
 
+    test("an image the engine cannot pull: auto falls back to the emulator and says why; --mlflow container fails with the engine's message", async () => {
+      // Nothing listens on port 9: the pull fails at once, as it does offline or without a registry.
+      const absent = '127.0.0.1:9/mlflow-authlab/absent:1';
+      const progress: string[] = [];
+      const lab = await startLab({
+        ports: PORTS,
+        env: {},
+        mlflow: { backend: 'auto', image: absent },
+        onProgress: (m) => progress.push(m),
+      });
+      onTestFinished(() => lab.dispose());
+      expect(progress[0]).toBe(`pulling ${absent} (first start only; the engine keeps it)`);
+      expect(lab.mlflow!.backend).toBe('emulator');
+      expect(lab.mlflow!.reason).toMatch(
+        new RegExp(
+          `^auto: ${engine!.name} answered, but could not pull ${absent.replace(/[.]/g, '\\.')}: .+`,
+        ),
+      );
+
+      const error = await startLab({
+        ports: PORTS,
+        env: {},
+        mlflow: { backend: 'container', image: absent },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isAuthlabError(error) && error.code).toBe('AUTHLAB_MLFLOW_IMAGE_UNAVAILABLE');
+      expect((error as Error).message).toMatch(
+        /^could not pull 127\.0\.0\.1:9\/mlflow-authlab\/absent:1: .*(refused|connect)/,
+      );
+      expect(isAuthlabError(error) && error.hint).toMatch(/--mlflow-image/);
+    });
+
     test('a lab killed with SIGKILL leaves its container; the next start removes it', async () => {
       const box = await tempDir();
       const { child, info } = await upJson({
