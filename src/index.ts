@@ -51,3 +51,5 @@ export { probeContainerEngine, type ContainerEngine } from './mlflow/backends/en
 export { pinnedMlflowImage } from './mlflow/backends/images.js';
 export type { ProcessBackend } from './mlflow/backends/process.js';
 export { labEnv, formatEnv, type EnvFormat } from './lab/env.js';
+export { TLS_FAULTS, TLS_FAULT_DESCRIPTIONS, type TlsFault } from './tls/faults.js';
+export type { LabTls } from './tls/lab-tls.js';

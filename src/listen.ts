@@ -1,9 +1,9 @@
-import type http from 'node:http';
+import type net from 'node:net';
 import { AuthlabError } from './errors.js';
 
 /** Binds the port; a busy port is a user error with a hint, not a stack trace. */
 export async function listen(
-  server: http.Server,
+  server: net.Server,
   host: string,
   port: number,
   what: string,

@@ -1,4 +1,5 @@
 import yargs from 'yargs';
+import { caCommand } from './commands/ca.js';
 import { canICommand } from './commands/can-i.js';
 import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
@@ -24,7 +25,8 @@ export async function main(argv: string[]): Promise<number> {
       .command(downCommand)
       .command(canICommand)
       .command(logsCommand)
-      .demandCommand(1, 'Name a command: up, exec, status, down, token, env, can-i, logs.')
+      .command(caCommand)
+      .demandCommand(1, 'Name a command: up, exec, status, down, token, env, can-i, logs, ca.')
       .strict()
       .help()
       .version()

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TlsFault } from '../tls/faults.js';
 import path from 'node:path';
 import type { z } from 'zod';
 import { AuthlabError } from '../errors.js';
@@ -59,6 +60,7 @@ export interface ResolvedLabConfig {
   proxy: Record<string, unknown>;
   /** The kubernetes-auth gate's switches by the plugin's variable names (mlflow-workspaces-k8s-auth.md §8). */
   gate: Record<string, string | number | undefined>;
+  tls: { enabled: boolean; faults: TlsFault[] };
 }
 
 /** A document read from a file that the config points to (Dex config, RBAC manifests). */
@@ -166,6 +168,7 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
     ports: cfg.ports,
     proxy: cfg.proxy,
     gate: cfg.gate,
+    tls: cfg.tls,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TLS_FAULTS } from '../tls/faults.js';
 import { DURATION_RULE, parseDuration } from '../duration.js';
 import { DEFAULT_EXPIRY, DEFAULT_PORTS, FLAVOURS, GRANT_TYPES } from './defaults.js';
 
@@ -249,6 +250,16 @@ export const labConfigSchema = z.strictObject({
       MLFLOW_K8S_NAMESPACE_EXCLUDE_GLOBS: z.string().optional(),
     })
     .default({}),
+  /**
+   * HTTPS on the proxy, the IdP and the Kubernetes API with a lab CA (`up --tls`), and the certificate faults the
+   * proxy's route presents (`faults: [expired-leaf]`, …; see src/tls/lab-tls.ts).
+   */
+  tls: z
+    .strictObject({
+      enabled: z.boolean({ error: 'must be true or false' }).default(false),
+      faults: z.array(z.enum(TLS_FAULTS, { error: `must be one of ${TLS_FAULTS.join(', ')}` })).default([]),
+    })
+    .default({ enabled: false, faults: [] }),
   ports: z
     .strictObject({
       idp: port.default(DEFAULT_PORTS.idp),

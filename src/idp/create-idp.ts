@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
@@ -31,6 +32,14 @@ export interface IdpOptions {
   /** 0 picks a free port; defaults to `config.ports.idp`. */
   port?: number;
   log?: Logger;
+  /** Serve HTTPS with this key and certificate chain (PEM); the issuer becomes `https://…`. */
+  tls?: ServerTls;
+}
+
+/** A server's key and the certificate chain it presents, PEM. */
+export interface ServerTls {
+  key: string;
+  cert: string;
 }
 
 export interface StartedIdp {
@@ -69,7 +78,7 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
 
   const app = express();
   app.disable('x-powered-by');
-  const server = http.createServer(app);
+  const server = options.tls ? https.createServer(options.tls, app) : http.createServer(app);
   server.keepAliveTimeout = 65_000;
   // Keys first: a bad configured key must fail before a port is taken.
   const keys = await KeyRing.create({
@@ -80,8 +89,9 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
   });
   await listen(server, host, options.port ?? config.ports.idp, 'IdP', '--idp-port');
   const port = (server.address() as AddressInfo).port;
-  const url = new URL(`http://${host}:${port}`);
-  const issuer = `http://${host}:${port}${path}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const url = new URL(`${scheme}://${host}:${port}`);
+  const issuer = `${scheme}://${host}:${port}${path}`;
 
   const accounts = new Accounts(config);
   const clients = new Map(config.clients.map((c) => [c.id, c]));

@@ -3,7 +3,7 @@
 // authenticated by the API server, with the platform's OIDC settings). OIDC semantics mirror
 // staging/src/k8s.io/apiserver/plugin/pkg/authenticator/token/oidc/oidc.go (AuthenticateToken, getUsername,
 // getGroups, required claims) and the go-oidc verifier it wraps (RS256 only, exact issuer, exp required).
-import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import type { LabClock } from '../clock.js';
 import type { UserInfo } from './types.js';
 
@@ -30,6 +30,8 @@ export interface AuthenticatorOptions {
   groupsPrefix: string;
   clientIds: string[];
   requiredClaims: Record<string, string>;
+  /** How JWKS is fetched: a fetch that trusts the lab CA when the IdP serves HTTPS. */
+  fetch?: typeof fetch;
 }
 
 /** The MLflow server's own identity (the kubeconfig token of the observed deployment, §1). */
@@ -50,7 +52,10 @@ export interface TokenAuthenticator {
 export function createTokenAuthenticator(options: AuthenticatorOptions): TokenAuthenticator {
   // The IdP rotates keys (also when the lab clock jumps); like go-oidc's remote key set, a token with an unknown
   // kid fetches JWKS again at once (jose would otherwise wait 30 s of real time between fetches).
-  const jwks = createRemoteJWKSet(new URL(options.jwksUri), { cooldownDuration: 0 });
+  const jwks = createRemoteJWKSet(new URL(options.jwksUri), {
+    cooldownDuration: 0,
+    ...(options.fetch && { [customFetch]: options.fetch }),
+  });
   // Verified tokens until their `exp` on the lab clock: the gate authenticates on every MLflow request.
   const cache = new Map<string, { user: UserInfo; expMs: number }>();
 

@@ -4,6 +4,7 @@
 // against the lab's IdP, authorized by the lab's RBAC manifests (mlflow-workspaces-k8s-auth.md §3).
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { createClock, type LabClock } from '../clock.js';
@@ -70,6 +71,10 @@ export interface KubeApiOptions {
   authorizer: RbacAuthorizer;
   /** kube-apiserver's `--oidc-*` settings. */
   oidc?: OidcOptions;
+  /** Serve HTTPS with this key and certificate chain (PEM), as a real kube-apiserver does. */
+  tls?: { key: string; cert: string };
+  /** How the IdP's JWKS is fetched (a fetch that trusts the lab CA under TLS). */
+  fetch?: typeof fetch;
 }
 
 export type ReviewInput = {
@@ -398,6 +403,7 @@ export async function createKubeApi(options: KubeApiOptions): Promise<StartedKub
     groupsPrefix: oidc.groupsPrefix ?? '',
     clientIds: oidc.clientIds ?? config.clients.map((c) => c.id),
     requiredClaims: oidc.requiredClaims ?? {},
+    ...(options.fetch && { fetch: options.fetch }),
   });
   const namespaces = namespacesOf(config, clock.now());
   const decisionLog = new DecisionLog(1000);
@@ -675,7 +681,7 @@ export async function createKubeApi(options: KubeApiOptions): Promise<StartedKub
   };
   const servers: http.Server[] = [];
   const newServer = () => {
-    const s = http.createServer(serve);
+    const s = options.tls ? https.createServer(options.tls, serve) : http.createServer(serve);
     s.keepAliveTimeout = 65_000;
     servers.push(s);
     return s;
@@ -683,7 +689,7 @@ export async function createKubeApi(options: KubeApiOptions): Promise<StartedKub
   const server = newServer();
   await listen(server, host, options.port ?? config.ports.kube, 'Kubernetes API', '--kube-port');
   const port = (server.address() as AddressInfo).port;
-  const url = new URL(`http://${host}:${port}`);
+  const url = new URL(`${options.tls ? 'https' : 'http'}://${host}:${port}`);
   log.info(`Kubernetes API on ${url.href} (OIDC issuer ${options.issuer})`);
 
   let disposed: Promise<void> | undefined;

@@ -10,6 +10,8 @@ export interface LabEnvInput {
   workspace?: string;
   /** `AUTHLAB_HOME`, where `token`, `status` and `down` find the running lab. */
   home?: string;
+  /** Under TLS, the lab's CA bundle: every client's trust setting points at it. */
+  caFile?: string;
 }
 
 export function labEnv(input: LabEnvInput): Record<string, string> {
@@ -20,6 +22,21 @@ export function labEnv(input: LabEnvInput): Record<string, string> {
     AUTHLAB_ISSUER: input.issuer,
     ...(input.kubeApiUrl !== undefined && { AUTHLAB_KUBE_API_URL: input.kubeApiUrl }),
     ...(input.home !== undefined && { AUTHLAB_HOME: input.home }),
+    ...(input.caFile !== undefined && trustEnv(input.caFile)),
+  };
+}
+
+/**
+ * The trust settings for a CA bundle: the MLflow SDK's own (`MLFLOW_TRACKING_SERVER_CERT_PATH`, handed to requests as
+ * `verify=`), requests' and OpenSSL's for everything else in Python (the token fetch of a plugin, `kubernetes`),
+ * and Node's. Never `MLFLOW_TRACKING_INSECURE_TLS`: the MLflow client refuses it together with a cert path.
+ */
+export function trustEnv(caFile: string): Record<string, string> {
+  return {
+    MLFLOW_TRACKING_SERVER_CERT_PATH: caFile,
+    REQUESTS_CA_BUNDLE: caFile,
+    SSL_CERT_FILE: caFile,
+    NODE_EXTRA_CA_CERTS: caFile,
   };
 }
 

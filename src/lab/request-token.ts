@@ -34,6 +34,7 @@ export async function requestToken(
   tokenEndpoint: string,
   config: ResolvedLabConfig | undefined,
   options: TokenOptions = {},
+  fetch: typeof globalThis.fetch = globalThis.fetch,
 ): Promise<TokenResponse> {
   const grant = options.grant ?? 'password';
   const clientId = options.client ?? (grant === 'password' ? 'mlflow-cli' : 'mlflow');
@@ -106,12 +107,17 @@ export async function requestToken(
   try {
     response = await fetch(tokenEndpoint, { method: 'POST', headers, body: form });
   } catch (cause) {
+    // fetch says only "fetch failed"; the cause's code says why (ECONNREFUSED, SELF_SIGNED_CERT_IN_CHAIN …).
+    const code = (cause as { cause?: { code?: string } }).cause?.code;
+    const tlsProblem = code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_|ALTNAME/.test(code);
     throw new AuthlabError(
       'AUTHLAB_TOKEN_REQUEST_FAILED',
-      `cannot reach the token endpoint ${tokenEndpoint}`,
+      `cannot reach the token endpoint ${tokenEndpoint}${code ? `: ${code}` : ''}`,
       {
         cause,
-        hint: 'Is the lab running? Start it with "mlflow-authlab up", or check "mlflow-authlab status".',
+        hint: tlsProblem
+          ? "The IdP's certificate is not trusted: give the lab's CA bundle (mlflow-authlab ca --path)."
+          : 'Is the lab running? Start it with "mlflow-authlab up", or check "mlflow-authlab status".',
       },
     );
   }

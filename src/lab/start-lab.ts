@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClock, type LabClock } from '../clock.js';
 import { loadConfig, resolveObject } from '../config/load.js';
@@ -32,6 +34,9 @@ import { gateOptionsFrom } from '../mlflow/gate/options.js';
 import { inProcessReviewer } from '../mlflow/gate/reviewer.js';
 import { createAuthProxy, createProxyServer, type StartedProxy } from '../proxy/create-proxy.js';
 import { parseProxyOptions } from '../proxy/parse-options.js';
+import type { LabTls } from '../tls/lab-tls.js';
+import type { TlsFault } from '../tls/faults.js';
+import { fetchTrusting } from '../trusted-fetch.js';
 import { pickToken, requestToken, type TokenOptions, type TokenResponse } from './request-token.js';
 
 /** MLflow backends (DESIGN.md "mlflow/backends"); `none` runs no MLflow. */
@@ -91,6 +96,11 @@ export interface LabOptions<B extends MlflowBackendChoice = MlflowBackendChoice>
    */
   stateDir?: string;
   /**
+   * HTTPS on the proxy, the IdP and the Kubernetes API, with a lab CA (in `<stateDir>/tls`, or a temporary
+   * directory), and the certificate faults the proxy presents. Default: the config's `tls:` section (off).
+   */
+  tls?: boolean | { faults?: TlsFault[] };
+  /**
    * `OAUTH2_PROXY_*` variables for the proxy, over the config's `proxy:` section (oauth2-proxy-and-dex.md §A6).
    * Default: `process.env`.
    */
@@ -105,6 +115,8 @@ export interface LabInfo {
   tokenEndpoint: string;
   kubeApiUrl: string;
   mlflow?: { backend: string; url: string; reason?: string };
+  /** Under TLS, the CA bundle clients need (`env` points every trust variable at it). */
+  caFile?: string;
 }
 
 /**
@@ -144,6 +156,8 @@ export interface StartedLab<K extends MlflowBackendKind = MlflowBackendKind> {
   readonly mlflow: LabMlflow<K> | undefined;
   /** Where the data is kept across restarts (absolute), or undefined when it lives in memory only. */
   readonly stateDir: string | undefined;
+  /** The lab's TLS (CA files, bundle, faults), when it serves HTTPS. */
+  readonly tls: LabTls | undefined;
   /**
    * The environment the stock MLflow SDK needs (what `mlflow-authlab env` prints): MLFLOW_TRACKING_URI (the proxy),
    * MLFLOW_TRACKING_TOKEN (a fresh token for `user`, default alice), MLFLOW_WORKSPACE, AUTHLAB_ISSUER, AUTHLAB_KUBE_API_URL.
@@ -170,7 +184,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
   options: LabOptions<B> = {},
 ): Promise<StartedLab<KindOf<B>>> {
   const mlflowChoice = checkMlflowOptions(options.mlflow);
-  const config =
+  let config =
     typeof options.config === 'string' || options.config === undefined
       ? await loadConfig(options.config === undefined ? {} : { file: options.config })
       : await resolveObject(options.config);
@@ -185,6 +199,10 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
   const log = options.log ?? noopLogger;
   const stateDir = options.stateDir === undefined ? undefined : path.resolve(options.stateDir);
   const host = options.host ?? DEFAULT_HOST;
+  const tlsWanted =
+    options.tls === undefined ? config.tls.enabled || config.tls.faults.length > 0 : options.tls !== false;
+  const faults =
+    typeof options.tls === 'object' ? (options.tls.faults ?? []) : tlsWanted ? config.tls.faults : [];
   // Everything started so far, stopped in reverse when a later part fails or the lab is disposed.
   const started: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -195,16 +213,26 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
   let gate: StartedGate | undefined;
   let mlflow: LabMlflow | undefined;
   let proxy: StartedProxy | undefined;
+  let tls: LabTls | undefined;
+  // How the lab's own parts (proxy, Kubernetes API, `lab.token()`) reach the IdP: trusting the lab CA under TLS.
+  let trustedFetch = globalThis.fetch;
   try {
+    if (tlsWanted) {
+      tls = await startTls(stateDir, faults, started);
+      // oauth2-proxy behind HTTPS: secure cookies and an https:// redirect_uri (§A5).
+      config = { ...config, proxy: { ...config.proxy, 'cookie-secure': true } };
+    }
+    trustedFetch = fetchTrusting(tls?.trustPem);
     // The proxy's port is bound first: with port 0 the IdP must learn the real callback URL before it starts.
-    const proxyServer = createProxyServer();
+    const proxyServer = createProxyServer(tls?.server);
     await listen(proxyServer, host, options.ports?.proxy ?? config.ports.proxy, 'proxy', '--port');
     started.push(() => new Promise<void>((r) => proxyServer.close(() => r())));
     const proxyPort = (proxyServer.address() as AddressInfo).port;
     idp = await createIdp({
-      config: withProxyCallbacks(config, proxyPort),
+      config: withProxyCallbacks(config, proxyPort, tls ? 'https' : 'http'),
       clock,
       log,
+      ...(tls && { tls: tls.validServer }),
       ...(options.host && { host: options.host }),
       ...(options.ports?.idp !== undefined && { port: options.ports.idp }),
     });
@@ -218,6 +246,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
       authorizer: createRbacAuthorizer(config.rbac),
       ...(options.host && { host: options.host }),
       port: options.ports?.kube ?? config.ports.kube,
+      ...(tls && { tls: tls.validServer, fetch: trustedFetch }),
     });
     started.push(() => kube.dispose());
 
@@ -229,6 +258,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
         port: options.ports?.mlflow ?? config.ports.mlflow,
         stateDir,
         kube,
+        tls,
       });
       const server = mlflow.server;
       started.push(() => server.dispose());
@@ -250,7 +280,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
       const g = gate;
       started.push(() => g.dispose());
     }
-    proxy = await startProxy(config, idp, gate, mlflow?.url, proxyServer, options, clock, log);
+    proxy = await startProxy(config, idp, gate, mlflow?.url, proxyServer, options, clock, log, trustedFetch);
     if (proxy) {
       const p = proxy;
       started.push(() => p.dispose());
@@ -276,7 +306,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
   };
   const tokenResponse = (o: TokenOptions = {}) => {
     live();
-    return requestToken(idp.tokenEndpoint, config, o);
+    return requestToken(idp.tokenEndpoint, config, o, trustedFetch);
   };
   return {
     trackingUri,
@@ -293,6 +323,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     idp,
     mlflow,
     stateDir,
+    tls,
     tokenResponse,
     token: async (o = {}) => pickToken(await tokenResponse(o), o.grant),
     env: async (o = {}) => {
@@ -311,6 +342,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
         kubeApiUrl,
         token: pickToken(await tokenResponse({ user: o.user ?? 'alice' })),
         ...(workspace !== undefined && { workspace }),
+        ...(tls && { caFile: tls.caFile }),
       });
     },
     rotateKeys: () => {
@@ -337,6 +369,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
       tokenEndpoint: idp.tokenEndpoint,
       kubeApiUrl,
       ...(mlflow && { mlflow: { backend: mlflow.backend, url: mlflow.url, reason: mlflow.reason } }),
+      ...(tls && { caFile: tls.caFile }),
     }),
     dispose,
     [Symbol.asyncDispose]: dispose,
@@ -408,6 +441,7 @@ interface MlflowContext {
   port: number;
   stateDir: string | undefined;
   kube: StartedKubeApi;
+  tls: LabTls | undefined;
 }
 
 /** Starts the chosen backend; the caller disposes it with the lab. */
@@ -486,8 +520,15 @@ async function startMlflow(
       ...(plugin && {
         plugin: {
           name: plugin,
-          kubeconfig: kubeconfigFor(at.kube.url.href.replace(/\/$/, ''), at.kube.serviceAccountToken),
-          env: pluginEnv(config),
+          kubeconfig: kubeconfigFor(
+            at.kube.url.href.replace(/\/$/, ''),
+            at.kube.serviceAccountToken,
+            at.tls?.trustPem,
+          ),
+          env: {
+            ...pluginEnv(config),
+            ...(at.tls && { SSL_CERT_FILE: at.tls.caFile, REQUESTS_CA_BUNDLE: at.tls.caFile }),
+          },
         },
       }),
     });
@@ -547,8 +588,13 @@ function containerPlugin(
   const hostName = engine.podman ? 'host.containers.internal' : 'host.docker.internal';
   return {
     name,
-    kubeconfig: kubeconfigFor(`http://${hostName}:${at.kube.url.port}`, at.kube.serviceAccountToken),
+    kubeconfig: kubeconfigFor(
+      `${at.kube.url.protocol}//${hostName}:${at.kube.url.port}`,
+      at.kube.serviceAccountToken,
+      at.tls?.trustPem,
+    ),
     env: pluginEnv(config),
+    ...(at.tls && { caPem: at.tls.trustPem }),
   };
 }
 
@@ -598,10 +644,14 @@ function proxyClientId(config: ResolvedLabConfig): string {
  * port 0 can still log in. Only plain-HTTP URLs: with `cookie-secure: true` oauth2-proxy asks for an https
  * redirect_uri, and the IdP's `Unregistered redirect_uri.` is the symptom users meet in production (§A5).
  */
-function withProxyCallbacks(config: ResolvedLabConfig, port: number): ResolvedLabConfig {
+function withProxyCallbacks(
+  config: ResolvedLabConfig,
+  port: number,
+  scheme: 'http' | 'https',
+): ResolvedLabConfig {
   const id = proxyClientId(config);
   const prefix = typeof config.proxy['proxy-prefix'] === 'string' ? config.proxy['proxy-prefix'] : '/oauth2';
-  const extra = ['127.0.0.1', 'localhost'].map((h) => `http://${h}:${port}${prefix}/callback`);
+  const extra = ['127.0.0.1', 'localhost'].map((h) => `${scheme}://${h}:${port}${prefix}/callback`);
   return {
     ...config,
     clients: config.clients.map((c) =>
@@ -622,6 +672,7 @@ async function startProxy(
   options: LabOptions,
   clock: LabClock,
   log: Logger,
+  fetch: typeof globalThis.fetch,
 ): Promise<StartedProxy | undefined> {
   const clientId = proxyClientId(config);
   const client = config.clients.find((c) => c.id === clientId);
@@ -652,6 +703,27 @@ async function startProxy(
     clock,
     log,
     server,
+    fetch,
     ...(inProcess && { upstreamHandler: gate.handle }),
   });
+}
+
+/**
+ * The lab CA and the leaf in `<stateDir>/tls` (kept, so clients that trust it once keep trusting it), or in a
+ * temporary directory removed with the lab. Loaded on demand: a plain-HTTP lab never loads the X.509 code.
+ */
+async function startTls(
+  stateDir: string | undefined,
+  faults: TlsFault[],
+  started: Array<() => Promise<void>>,
+): Promise<LabTls> {
+  const { createLabTls } = await import('../tls/lab-tls.js');
+  let dir: string;
+  if (stateDir !== undefined) dir = path.join(stateDir, 'tls');
+  else {
+    const temp = await mkdtemp(path.join(tmpdir(), 'authlab-tls-'));
+    started.push(() => rm(temp, { recursive: true, force: true }));
+    dir = temp;
+  }
+  return createLabTls({ dir, faults });
 }

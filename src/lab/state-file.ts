@@ -15,6 +15,8 @@ export interface LabState {
   /** The config file the lab was started with; `token` reads credentials from it. */
   configFile: string;
   startedAt: string;
+  /** Under TLS, the lab's CA bundle (what `env` points clients at, and what the CLI trusts). */
+  caFile?: string;
   /** The gate's decision log (`GET` → `{"decisions":[…]}`, newest first); `logs --decisions` reads it. */
   decisionsUrl?: string;
 }

@@ -1,6 +1,7 @@
 // The oauth2-proxy-compatible front door (DESIGN.md `proxy/`; oauth2-proxy-and-dex.md §A). One ordered chain of
 // named middlewares over node:http: no framework in the hot path, since every MLflow call goes through it.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createClock, type LabClock } from '../clock.js';
 import { DEFAULT_HOST, DEFAULT_PORTS } from '../config/defaults.js';
@@ -36,8 +37,11 @@ import { createSessionStore } from './session-store.js';
 export const MAX_HEADER_BYTES = 1 << 20;
 
 /** The proxy's HTTP server, configured as oauth2-proxy's Go server is; the lab creates it to bind the port early. */
-export function createProxyServer(): http.Server {
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES });
+/** The proxy's server, HTTPS with `tls` (key and certificate chain, PEM), as a TLS-terminating route is. */
+export function createProxyServer(tls?: { key: string; cert: string }): http.Server {
+  const server = tls
+    ? (https.createServer({ ...tls, maxHeaderSize: MAX_HEADER_BYTES }) as unknown as http.Server)
+    : http.createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   server.keepAliveTimeout = 65_000;
   return server;
 }
@@ -54,6 +58,8 @@ export interface AuthProxyOptions {
   server?: http.Server;
   /** The upstream's handler when it runs in this process (the lab's gate): no second HTTP hop. */
   upstreamHandler?: UpstreamHandler;
+  /** How the IdP is reached (discovery, JWKS, code redemption); under TLS, a fetch that trusts the lab CA. */
+  fetch?: typeof fetch;
 }
 
 export interface StartedProxy {
@@ -82,7 +88,7 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
   const log = childLogger(o.log ?? noopLogger, 'proxy');
   const proxyLog = createProxyLog(log, clock);
   // Discovery before the port is served: a wrong issuer fails start-up, as it kills oauth2-proxy (§A3).
-  const provider = await createOidcProvider(options);
+  const provider = await createOidcProvider(options, o.fetch);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const ctx: ProxyContext = {
     options,
@@ -111,7 +117,7 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
 
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = new URL(`http://${host}:${address.port}/`);
+  const url = new URL(`${server instanceof https.Server ? 'https' : 'http'}://${host}:${address.port}/`);
   let disposing: Promise<void> | undefined;
   const dispose = () =>
     (disposing ??= new Promise<void>((resolve) => {

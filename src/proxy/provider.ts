@@ -47,7 +47,11 @@ function initError(detail: string): AuthlabError {
 }
 
 /** Discovery as go-oidc's NewProvider does it: GET, 200, JSON, and the issuer compared as an exact string. */
-async function discover(issuer: string, skipIssuerCheck: boolean): Promise<ProviderEndpoints> {
+async function discover(
+  issuer: string,
+  skipIssuerCheck: boolean,
+  fetch: typeof globalThis.fetch,
+): Promise<ProviderEndpoints> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   let res: Response;
   try {
@@ -83,7 +87,7 @@ async function discover(issuer: string, skipIssuerCheck: boolean): Promise<Provi
 }
 
 /** JWKS of an extra issuer: discovery's `jwks_uri`, else `<issuer>/.well-known/jwks.json` (§A3 extra issuers). */
-async function extraIssuerJwks(issuer: string): Promise<string> {
+async function extraIssuerJwks(issuer: string, fetch: typeof globalThis.fetch): Promise<string> {
   try {
     const res = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
     if (res.ok) {
@@ -120,8 +124,12 @@ interface TokenResponseBody {
   error_uri?: string;
 }
 
-export async function createOidcProvider(options: ProxyOptions): Promise<OidcProvider> {
-  const endpoints = await discover(options.oidcIssuerUrl, options.insecureOidcSkipIssuerVerification);
+/** `fetch`: how the IdP is reached; under the lab's TLS, a fetch that trusts the lab CA. */
+export async function createOidcProvider(
+  options: ProxyOptions,
+  fetch: typeof globalThis.fetch = globalThis.fetch,
+): Promise<OidcProvider> {
+  const endpoints = await discover(options.oidcIssuerUrl, options.insecureOidcSkipIssuerVerification, fetch);
   const claims = {
     emailClaim: options.oidcEmailClaim,
     groupsClaim: options.oidcGroupsClaim,
@@ -134,16 +142,18 @@ export async function createOidcProvider(options: ProxyOptions): Promise<OidcPro
     audienceClaims: options.oidcAudienceClaims,
     signingAlgs: endpoints.signingAlgs,
     skipIssuerCheck: options.insecureOidcSkipIssuerVerification,
+    fetch,
     ...claims,
   });
   const extra = await Promise.all(
     options.extraJwtIssuers.map(async (e) =>
       createVerifier({
         issuer: e.issuer,
-        jwksUri: await extraIssuerJwks(e.issuer),
+        jwksUri: await extraIssuerJwks(e.issuer, fetch),
         audiences: [e.audience, ...options.oidcExtraAudiences],
         audienceClaims: options.oidcAudienceClaims,
         mapping: 'extra-issuer',
+        fetch,
       }),
     ),
   );

@@ -531,6 +531,8 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(r.stderr).toContain('error: Invalid values:');
     const none = await box.cli([]);
     expect(none.exitCode).toBe(2);
-    expect(none.stderr).toContain('error: Name a command: up, exec, status, down, token, env, can-i, logs.');
+    expect(none.stderr).toContain(
+      'error: Name a command: up, exec, status, down, token, env, can-i, logs, ca.',
+    );
   });
 });

@@ -48,5 +48,17 @@ describe.skipIf(!mlflowVersion)(
       });
       expect(out.artifact_uri).toMatch(/^mlflow-artifacts:\/workspaces\/team-a\/1\/[0-9a-f]{32}\/artifacts$/);
     }, 180_000);
+
+    test('over HTTPS through the proxy with nothing but the env of lab.env() (the trust variables included)', async () => {
+      await using lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 }, tls: true });
+      const env = await lab.env({ user: 'alice', workspace: 'team-a' });
+      expect(env.MLFLOW_TRACKING_URI).toMatch(/^https:/);
+      const result = await execa(PYTHON, [SCRIPT], {
+        env: { ...env, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' },
+        timeout: 120_000,
+      });
+      const out = JSON.parse(result.stdout.trim().split('\n').pop()!);
+      expect(out).toMatchObject({ workspace: 'team-a', status: 'FINISHED', text: 'hello from python\n' });
+    }, 180_000);
   },
 );

@@ -7,6 +7,7 @@ import { createRbacAuthorizer } from '../../kube/rbac.js';
 import type { ResourceAttributes } from '../../kube/types.js';
 import { pickToken, requestToken } from '../../lab/request-token.js';
 import { readLabState } from '../../lab/state-file.js';
+import { labFetch } from '../lab-fetch.js';
 import { out } from '../output.js';
 import { fileURLToPath } from 'node:url';
 
@@ -76,7 +77,8 @@ export const canICommand: CommandModule<object, CanIArgs> = {
     let allowed = local.allowed;
     let source = `evaluated from ${config.source} (no running lab)`;
     if (state?.kubeApiUrl) {
-      const token = pickToken(await requestToken(state.tokenEndpoint, config, { user: user.name }));
+      const fetch = await labFetch(state);
+      const token = pickToken(await requestToken(state.tokenEndpoint, config, { user: user.name }, fetch));
       const res = await fetch(`${state.kubeApiUrl}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

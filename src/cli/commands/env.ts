@@ -5,6 +5,7 @@ import { AuthlabError } from '../../errors.js';
 import { ENV_FORMATS, formatEnv, labEnv, type EnvFormat } from '../../lab/env.js';
 import { pickToken, requestToken } from '../../lab/request-token.js';
 import { requireLabState } from '../../lab/state-file.js';
+import { labFetch } from '../lab-fetch.js';
 import { out } from '../output.js';
 
 interface EnvArgs {
@@ -41,7 +42,9 @@ export const envCommand: CommandModule<object, EnvArgs> = {
         hint: 'Start the lab with an MLflow behind it (not "--mlflow none").',
       });
     const config = await loadConfig({ file: state.configFile });
-    const token = pickToken(await requestToken(state.tokenEndpoint, config, { user: argv.user }));
+    const token = pickToken(
+      await requestToken(state.tokenEndpoint, config, { user: argv.user }, await labFetch(state)),
+    );
     const workspace = argv.workspace ?? config.workspaces.default;
     out.result(
       formatEnv(
@@ -52,6 +55,7 @@ export const envCommand: CommandModule<object, EnvArgs> = {
           token,
           ...(workspace !== undefined && { workspace }),
           home: path.dirname(state.stateFile),
+          ...(state.caFile !== undefined && { caFile: state.caFile }),
         }),
         argv.format,
       ),

@@ -9,8 +9,9 @@ import { startLab } from '../../lab/start-lab.js';
 import { labStateOf, removeLabState, writeLabState } from '../../lab/state-file.js';
 import { mlflowOptionsFrom, withMlflowOptions, type MlflowArgs } from '../mlflow-options.js';
 import { out, stderrLogger } from '../output.js';
+import { tlsOptionFrom, withTlsOptions, type TlsArgs } from '../tls-options.js';
 
-interface ExecArgs extends MlflowArgs {
+interface ExecArgs extends MlflowArgs, TlsArgs {
   config?: string;
   user: string;
   workspace?: string;
@@ -32,7 +33,7 @@ export const execCommand: CommandModule<object, ExecArgs> = {
   describe:
     'Start a lab, run a command against it (with the env of "env"), stop the lab, exit with its status',
   builder: (y: Argv) =>
-    withMlflowOptions(y)
+    withTlsOptions(withMlflowOptions(y))
       .parserConfiguration({ 'populate--': true })
       .usage('$0 exec [options] -- <command> [args…]')
       .option('config', { type: 'string', describe: 'lab config file (default: the default lab)' })
@@ -66,6 +67,7 @@ export const execCommand: CommandModule<object, ExecArgs> = {
       config: configFile,
       log: stderrLogger(argv.verbose),
       mlflow: mlflowOptionsFrom(argv),
+      ...(tlsOptionFrom(argv) !== undefined && { tls: tlsOptionFrom(argv)! }),
       onProgress: (message) => out.info(message),
       ports: {
         proxy: argv.port,
@@ -86,6 +88,7 @@ export const execCommand: CommandModule<object, ExecArgs> = {
         token: await lab.token({ user: argv.user }),
         ...(workspace !== undefined && { workspace }),
         home: path.dirname(state.stateFile),
+        ...(lab.tls && { caFile: lab.tls.caFile }),
       });
       code = await run(command, env);
     } finally {

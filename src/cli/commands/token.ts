@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { pickToken, requestToken, type TokenOptions } from '../../lab/request-token.js';
 import { requireLabState } from '../../lab/state-file.js';
 import { AuthlabError } from '../../errors.js';
+import { labFetch } from '../lab-fetch.js';
 import { out } from '../output.js';
 
 interface TokenArgs {
@@ -52,11 +53,13 @@ export const tokenCommand: CommandModule<object, TokenArgs> = {
   handler: async (argv) => {
     let tokenEndpoint: string;
     let config;
+    let fetchImpl = globalThis.fetch;
     if (argv.issuer) {
       tokenEndpoint = await discoverTokenEndpoint(argv.issuer);
     } else {
       const state = await requireLabState();
       tokenEndpoint = state.tokenEndpoint;
+      fetchImpl = await labFetch(state);
       config = await loadConfig({ file: state.configFile });
     }
     const options: TokenOptions = {
@@ -69,7 +72,7 @@ export const tokenCommand: CommandModule<object, TokenArgs> = {
       ...(argv['expires-in'] !== undefined && { expiresIn: argv['expires-in'] }),
       ...(argv.audience !== undefined && { audience: argv.audience }),
     };
-    const response = await requestToken(tokenEndpoint, config, options);
+    const response = await requestToken(tokenEndpoint, config, options, fetchImpl);
     if (argv.json) out.json(response);
     else out.result(pickToken(response, argv.grant));
   },

@@ -10,8 +10,9 @@ import { labStateOf, removeLabState, writeLabState, type LabState } from '../../
 import { upDetached } from '../detach.js';
 import { mlflowOptionsFrom, withMlflowOptions, type MlflowArgs } from '../mlflow-options.js';
 import { out, stderrLogger } from '../output.js';
+import { tlsOptionFrom, withTlsOptions, type TlsArgs } from '../tls-options.js';
 
-interface UpArgs extends MlflowArgs {
+interface UpArgs extends MlflowArgs, TlsArgs {
   config?: string;
   port?: number;
   'idp-port'?: number;
@@ -27,7 +28,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
   command: 'up',
   describe: 'Start the lab in the foreground until Ctrl-C (SIGINT) or SIGTERM',
   builder: (y: Argv) =>
-    withMlflowOptions(y)
+    withTlsOptions(withMlflowOptions(y))
       .option('config', {
         type: 'string',
         describe: 'lab config file (default: the default lab, fixtures/lab.yaml)',
@@ -99,6 +100,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       config: configFile,
       log: stderrLogger(argv.verbose),
       mlflow: mlflowOptionsFrom(argv),
+      ...(tlsOptionFrom(argv) !== undefined && { tls: tlsOptionFrom(argv)! }),
       // Slow steps (an MLflow process coming up) say what they wait for; the banner follows once ready.
       onProgress: (message) => out.info(message),
       ...(argv['state-dir'] !== undefined && { stateDir: argv['state-dir'] }),
@@ -192,9 +194,19 @@ function banner(lab: StartedLab, state: LabState): string {
   JWKS             ${lab.jwksUri}
   Kubernetes API   ${lab.kubeApiUrl}  (SelfSubjectAccessReviews with the lab's tokens; RBAC from the config)
   MLflow           ${lab.mlflow ? `${lab.mlflow.url}  (${lab.mlflow.backend}: ${lab.mlflow.reason})` : '(none)'}
-  gate             ${lab.gate ? `kubernetes-auth rules in front of MLflow (decisions: ${lab.gate.url.href}_authlab/decisions)` : '(none: no MLflow)'}
+  gate             ${lab.gate ? `kubernetes-auth rules in front of MLflow (decisions: ${lab.gate.url.href}_authlab/decisions)` : lab.mlflow ? '(off: the real kubernetes-auth plugin runs inside MLflow)' : '(none: no MLflow)'}
   MLflow data      ${mlflowData(lab)}
-  state file       ${state.stateFile}
+  state file       ${state.stateFile}${
+    lab.tls
+      ? `
+  CA bundle        ${lab.tls.caFile}  (trust it: eval "$(npx mlflow-authlab env)" sets REQUESTS_CA_BUNDLE and friends)${
+    lab.tls.faults.length > 0
+      ? `
+  TLS faults       ${lab.tls.faults.join(', ')} on the tracking URI (the IdP and the Kubernetes API stay valid)`
+      : ''
+  }`
+      : ''
+  }
 
   users (login with the e-mail):
 ${users}
@@ -205,14 +217,14 @@ next:${
     lab.trackingUri
       ? `
   eval "$(npx mlflow-authlab env --user alice --workspace team-a)"   # the stock MLflow SDK, through the proxy
-  curl -s -H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" ${lab.trackingUri}/api/2.0/mlflow/experiments/search?max_results=5
+  curl -s${lab.tls ? ` --cacert ${lab.tls.caFile}` : ''} -H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" ${lab.trackingUri}/api/2.0/mlflow/experiments/search?max_results=5
   npx mlflow-authlab can-i --user bob update experiments -n team-a   # the gate's RBAC, explained
   open ${lab.trackingUri}/ in a browser to sign in through the login page`
       : ''
   }
   npx mlflow-authlab token --user alice            # an id_token for alice through mlflow-cli
   npx mlflow-authlab token --grant client_credentials --client mlflow
-  curl -s -u ${demo ? 'mlflow-cli:mlflow-cli-secret' : '<client>:<secret>'} ${lab.tokenEndpoint} \\
+  curl -s${lab.tls ? ` --cacert ${lab.tls.caFile}` : ''} -u ${demo ? 'mlflow-cli:mlflow-cli-secret' : '<client>:<secret>'} ${lab.tokenEndpoint} \\
     -d grant_type=password -d username=${demo ? 'alice@example.com -d password=alice-password' : '<e-mail> -d password=<password>'} -d 'scope=openid email groups'
 
 Press Ctrl-C to stop.`;

@@ -23,6 +23,8 @@ export const CONTAINER_PORT = 5000;
 export const CONTAINER_DATA_DIR = '/mlflow';
 /** Where the kubeconfig for the real kubernetes-auth plugin is copied. */
 export const CONTAINER_KUBECONFIG = '/etc/mlflow-authlab/kubeconfig';
+/** Where the lab's CA bundle is copied under TLS. */
+export const CONTAINER_CA_FILE = '/etc/mlflow-authlab/ca.pem';
 /** Every container the lab starts carries these labels, so `down` and a later `up` can find leftovers. */
 export const LAB_LABEL = 'io.github.mlflow-authlab.lab';
 export const LAB_PID_LABEL = 'io.github.mlflow-authlab.pid';
@@ -34,6 +36,8 @@ export interface ContainerPlugin {
   kubeconfig: string;
   /** The plugin's MLFLOW_K8S_* settings. */
   env: Record<string, string>;
+  /** Under the lab's TLS, the CA bundle: copied into the container, where Python's trust variables point. */
+  caPem?: string;
 }
 
 export interface ContainerBackend extends MlflowBackend {
@@ -110,6 +114,9 @@ export function containerSpec(options: {
   if (options.plugin) {
     command.push('--app-name', options.plugin.name, '--workspace-store-uri', 'kubernetes://');
     Object.assign(environment, options.plugin.env, { KUBECONFIG: CONTAINER_KUBECONFIG });
+    if (options.plugin.caPem !== undefined) {
+      Object.assign(environment, { SSL_CERT_FILE: CONTAINER_CA_FILE, REQUESTS_CA_BUNDLE: CONTAINER_CA_FILE });
+    }
   }
   return {
     image: options.image,
@@ -184,6 +191,9 @@ export async function startContainerBackend(options: ContainerBackendOptions): P
   if (options.plugin) {
     container.withCopyContentToContainer([
       { content: options.plugin.kubeconfig, target: CONTAINER_KUBECONFIG, mode: 0o600 },
+      ...(options.plugin.caPem !== undefined
+        ? [{ content: options.plugin.caPem, target: CONTAINER_CA_FILE, mode: 0o644 }]
+        : []),
     ]);
     // Docker on Linux knows host.docker.internal only when asked; Podman always adds host.containers.internal.
     if (!engine.podman)

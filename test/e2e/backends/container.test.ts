@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { isAuthlabError, startLab, type StartedLab } from '../../../src/index.js';
 import {
+  CONTAINER_CA_FILE,
   CONTAINER_DATA_DIR,
   CONTAINER_KUBECONFIG,
   containerSpec,
@@ -54,6 +55,44 @@ async function alice(lab: StartedLab) {
     authorization: `Bearer ${await lab.token({ user: 'alice' })}`,
     'content-type': 'application/json',
     'x-mlflow-workspace': 'team-a',
+  };
+}
+
+/**
+ * Runs, inside the container, what the plugin's kubernetes client does at start-up: read KUBECONFIG (server, token,
+ * CA data when there is one) and list namespaces.
+ */
+async function kubeFromContainer(containerId: string) {
+  const script = `
+    const text = require('fs').readFileSync(process.env.KUBECONFIG, 'utf8');
+    const server = /server: (\\S+)/.exec(text)[1];
+    const token = /token: (\\S+)/.exec(text)[1];
+    const caData = /certificate-authority-data: (\\S+)/.exec(text);
+    const ca = caData ? Buffer.from(caData[1], 'base64') : undefined;
+    require(server.startsWith('https:') ? 'https' : 'http')
+      .get(server + '/api/v1/namespaces', { headers: { authorization: 'Bearer ' + token }, ...(ca && { ca }) }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => console.log(JSON.stringify({ server, status: res.statusCode, body: JSON.parse(body), ca: !!ca })));
+      })
+      .on('error', (e) => console.log(JSON.stringify({ server, error: e.code || String(e) })));`;
+  const exec = await engine!.docker.getContainer(containerId).exec({
+    Cmd: ['node', '-e', script],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({});
+  const output = await new Promise<string>((resolve) => {
+    let text = '';
+    stream.on('data', (d: Buffer) => (text += d.toString('utf8')));
+    stream.on('end', () => resolve(text));
+  });
+  return JSON.parse(output.slice(output.indexOf('{'))) as {
+    server: string;
+    status?: number;
+    body?: { items: Array<{ metadata: { name: string } }> };
+    error?: string;
+    ca?: boolean;
   };
 }
 
@@ -252,30 +291,7 @@ describe.skipIf(!engine)(
         expect.arrayContaining(['MLFLOW_K8S_DEFAULT_WORKSPACE=team-a', `KUBECONFIG=${CONTAINER_KUBECONFIG}`]),
       );
       // From inside the container, as the plugin's kubernetes client would: kubeconfig server + token → namespaces.
-      const script = `
-      const text = require('fs').readFileSync(process.env.KUBECONFIG, 'utf8');
-      const server = /server: (\\S+)/.exec(text)[1];
-      const token = /token: (\\S+)/.exec(text)[1];
-      fetch(server + '/api/v1/namespaces', { headers: { authorization: 'Bearer ' + token } })
-        .then(async (r) => console.log(JSON.stringify({ server, status: r.status, body: await r.json() })))
-        .catch((e) => { console.log(JSON.stringify({ server, error: String(e.cause ?? e) })); });`;
-      const exec = await engine!.docker.getContainer(server.containerId).exec({
-        Cmd: ['node', '-e', script],
-        AttachStdout: true,
-        AttachStderr: true,
-      });
-      const stream = await exec.start({});
-      const output = await new Promise<string>((resolve) => {
-        let text = '';
-        stream.on('data', (d: Buffer) => (text += d.toString('utf8')));
-        stream.on('end', () => resolve(text));
-      });
-      const result = JSON.parse(output.slice(output.indexOf('{'))) as {
-        server: string;
-        status?: number;
-        body?: { items: Array<{ metadata: { name: string } }> };
-        error?: string;
-      };
+      const result = await kubeFromContainer(server.containerId);
       expect(result.server).toBe(
         `http://${engine!.podman ? 'host.containers.internal' : 'host.docker.internal'}:${new URL(lab.kubeApiUrl).port}`,
       );
@@ -325,6 +341,32 @@ describe.skipIf(!engine)(
         /^could not pull 127\.0\.0\.1:9\/mlflow-authlab\/absent:1: .*(refused|connect)/,
       );
       expect(isAuthlabError(error) && error.hint).toMatch(/--mlflow-image/);
+    });
+
+    test('the real plugin under --tls: the kubeconfig carries the lab CA and reaches the Kubernetes API over HTTPS by host.containers.internal', async () => {
+      const lab = await startLab({
+        ports: PORTS,
+        env: {},
+        tls: true,
+        mlflow: { backend: 'container', image, plugin: 'kubernetes-auth' },
+      });
+      onTestFinished(() => lab.dispose());
+      const server = lab.mlflow!.server as ContainerBackend;
+      const info = await inspect(server.containerId);
+      expect(info.Config.Env).toEqual(
+        expect.arrayContaining([
+          `SSL_CERT_FILE=${CONTAINER_CA_FILE}`,
+          `REQUESTS_CA_BUNDLE=${CONTAINER_CA_FILE}`,
+        ]),
+      );
+      const result = await kubeFromContainer(server.containerId);
+      expect(result.server).toBe(
+        `https://${engine!.podman ? 'host.containers.internal' : 'host.docker.internal'}:${new URL(lab.kubeApiUrl).port}`,
+      );
+      expect(result).toMatchObject({ status: 200, ca: true });
+      expect(result.body!.items.map((n) => n.metadata.name)).toEqual(
+        expect.arrayContaining(['team-a', 'team-b']),
+      );
     });
 
     test('a lab killed with SIGKILL leaves its container; the next start removes it', async () => {

@@ -203,6 +203,7 @@ describe('resolveObject()', () => {
       ports: { proxy: 4180, idp: 5556, kube: 6443, mlflow: 5000 },
       proxy: {},
       gate: {},
+      tls: { enabled: false, faults: [] },
     });
   });
 
