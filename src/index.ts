@@ -53,3 +53,7 @@ export type { ProcessBackend } from './mlflow/backends/process.js';
 export { labEnv, formatEnv, type EnvFormat } from './lab/env.js';
 export { TLS_FAULTS, TLS_FAULT_DESCRIPTIONS, type TlsFault } from './tls/faults.js';
 export type { LabTls } from './tls/lab-tls.js';
+export { SCENARIOS } from './scenarios/catalog.js';
+export { findScenario, runScenario } from './scenarios/run.js';
+export type { Scenario, ScenarioOutcome, ScenarioResult } from './scenarios/types.js';
+export { labFixtures, type LabFixtures } from './scenarios/fixtures.js';

@@ -5,6 +5,7 @@ import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
 import { downCommand, statusCommand } from './commands/lifecycle.js';
 import { logsCommand } from './commands/logs.js';
+import { scenarioCommand } from './commands/scenario.js';
 import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
 import { EXIT, handleError } from './handle-error.js';
@@ -26,7 +27,8 @@ export async function main(argv: string[]): Promise<number> {
       .command(canICommand)
       .command(logsCommand)
       .command(caCommand)
-      .demandCommand(1, 'Name a command: up, exec, status, down, token, env, can-i, logs, ca.')
+      .command(scenarioCommand)
+      .demandCommand(1, 'Name a command: up, exec, status, down, token, env, can-i, logs, ca, scenario.')
       .strict()
       .help()
       .version()
