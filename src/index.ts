@@ -57,3 +57,5 @@ export { SCENARIOS } from './scenarios/catalog.js';
 export { findScenario, runScenario } from './scenarios/run.js';
 export type { Scenario, ScenarioOutcome, ScenarioResult } from './scenarios/types.js';
 export { labFixtures, type LabFixtures } from './scenarios/fixtures.js';
+export { diagnose, type DiagnoseInput, type DoctorCheck, type DoctorReport } from './doctor/diagnose.js';
+export { formatReport } from './doctor/format.js';

@@ -3,6 +3,7 @@ import { caCommand } from './commands/ca.js';
 import { canICommand } from './commands/can-i.js';
 import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
+import { doctorCommand } from './commands/doctor.js';
 import { downCommand, statusCommand } from './commands/lifecycle.js';
 import { logsCommand } from './commands/logs.js';
 import { scenarioCommand } from './commands/scenario.js';
@@ -28,7 +29,11 @@ export async function main(argv: string[]): Promise<number> {
       .command(logsCommand)
       .command(caCommand)
       .command(scenarioCommand)
-      .demandCommand(1, 'Name a command: up, exec, status, down, token, env, can-i, logs, ca, scenario.')
+      .command(doctorCommand)
+      .demandCommand(
+        1,
+        'Name a command: up, exec, status, down, token, env, can-i, logs, ca, scenario, doctor.',
+      )
       .strict()
       .help()
       .version()

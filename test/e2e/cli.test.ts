@@ -532,7 +532,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     const none = await box.cli([]);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain(
-      'error: Name a command: up, exec, status, down, token, env, can-i, logs, ca, scenario.',
+      'error: Name a command: up, exec, status, down, token, env, can-i, logs, ca, scenario, doctor.',
     );
   });
 });

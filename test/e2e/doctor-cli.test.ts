@@ -1,0 +1,42 @@
+// `doctor` as the issue's user runs it: a token file written with a trailing newline, then fixed.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { expect, test } from 'vitest';
+import { startLab } from '../../src/index.js';
+
+const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+test('doctor --token-file names the trailing newline and prints the fix (exit 1); the fixed file passes (exit 0)', async () => {
+  await using lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 }, env: {} });
+  const dir = await mkdtemp(path.join(tmpdir(), 'authlab-doctor-'));
+  try {
+    const token = await lab.token();
+    const file = path.join(dir, 't');
+    await writeFile(file, `${token}\n`); // printf '%s\n' "$TOKEN" > t
+    // An empty AUTHLAB_HOME: nothing recorded there, so only the flags count.
+    const env = { AUTHLAB_HOME: path.join(dir, 'home'), MLFLOW_TRACKING_TOKEN: '', MLFLOW_TRACKING_URI: '' };
+    const doctor = (args: string[]) =>
+      execa(process.execPath, [BIN, 'doctor', ...args, '--tracking-uri', lab.trackingUri!], {
+        env,
+        reject: false,
+      });
+    const broken = await doctor(['--token-file', file]);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stdout).toContain(
+      'FAIL  token has no whitespace or newline — the token ends with \\n (a trailing newline, as echo or a file editor adds)',
+    );
+    expect(broken.stdout).toContain("      fix: Strip it: MLFLOW_TRACKING_TOKEN=$(tr -d '\\n' < token.txt)");
+    expect(broken.stdout).toContain('1 problem(s): token-whitespace');
+    expect(broken.stdout).not.toContain(token);
+
+    await writeFile(file, token);
+    const fixed = await doctor(['--token-file', file, '--json']);
+    expect(fixed.exitCode).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ ok: true });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
