@@ -11,6 +11,7 @@ import {
   API,
   defaultLabConfig,
   nodeRequest,
+  pythonSays,
   requestError,
   searchAs,
   SEARCH,
@@ -50,6 +51,9 @@ function cookieLab<T>(fn: (run: LabRun, secret: string) => Promise<T>): Promise<
 
 const ok = (a: { status: number }) => a.status === 200;
 
+/** A JWT in a message shown as its first 8 characters: the catalog never prints a whole token. */
+const redactTokens = (text: string) => text.replace(/(ey[\w-]{6})[\w-]*\.[\w-]+\.[\w-]+/g, '$1…');
+
 export const SCENARIOS: Scenario[] = [
   {
     id: 'trailing-newline-token',
@@ -74,8 +78,11 @@ export const SCENARIOS: Scenario[] = [
           headers: { authorization: `Bearer ${token}\n`, accept: 'application/json' },
         });
         const after = await searchAs(lab, `${token}\n`.trim());
+        const py = await pythonSays(`${lab.trackingUri}${SEARCH}`, {
+          headers: { authorization: `Bearer ${token}\n` },
+        });
         return {
-          observed: `${observed} (fetch with the same header: ${viaFetch.status}, it strips the newline)`,
+          observed: `${observed} (fetch with the same header: ${viaFetch.status}, it strips the newline)${py ? `; Python requests: ${redactTokens(py)}` : ''}`,
           reproduced: observed.startsWith(
             'ERR_INVALID_CHAR: Invalid character in header content ["authorization"]',
           ),
@@ -202,7 +209,7 @@ export const SCENARIOS: Scenario[] = [
     cause:
       "The route's certificate chains to the platform's private CA, which is not in the client's trust store.",
     fix: 'MLFLOW_TRACKING_SERVER_CERT_PATH=<ca bundle> (or REQUESTS_CA_BUNDLE/SSL_CERT_FILE); MLFLOW_TRACKING_INSECURE_TLS=true only for a quick test, never both (the client refuses).',
-    client: 'Node https without and with the CA bundle',
+    client: 'Node https without and with the CA bundle; Python requests where installed',
     source: 'DESIGN.md failure catalog; README "TLS" (measured texts)',
     byHand: [
       'npx mlflow-authlab up --tls',
@@ -211,7 +218,9 @@ export const SCENARIOS: Scenario[] = [
     ],
     run: () =>
       withLab({ tls: true }, async ({ lab }) => {
-        const observed = (await requestError(nodeRequest(`${lab.trackingUri}/ping`))) ?? 'no error';
+        const node = (await requestError(nodeRequest(`${lab.trackingUri}/ping`))) ?? 'no error';
+        const py = await pythonSays(`${lab.trackingUri}/ping`);
+        const observed = `${node}${py ? `; Python requests: ${py}` : ''}`;
         const ca = await readFile(lab.tls!.caFile, 'utf8');
         const after = await nodeRequest(`${lab.trackingUri}/ping`, { ca });
         return {
@@ -230,7 +239,8 @@ export const SCENARIOS: Scenario[] = [
     cause:
       'The server presents only its leaf, and the client bundle has the root but not the intermediate that signed the leaf.',
     fix: 'Bundle root and intermediate in one file and point SSL_CERT_FILE and REQUESTS_CA_BUNDLE at it (or fix the server to send its chain).',
-    client: 'Node https with the root-only bundle, then with root + intermediate',
+    client:
+      'Node https with the root-only bundle, then with root + intermediate; Python requests where installed',
     source: 'DESIGN.md failure catalog; README "TLS" (measured texts)',
     byHand: [
       'npx mlflow-authlab up --tls-fault leaf-only --tls-fault root-only-bundle',
@@ -239,8 +249,10 @@ export const SCENARIOS: Scenario[] = [
     run: () =>
       withLab({ tls: { faults: ['leaf-only', 'root-only-bundle'] } }, async ({ lab }) => {
         const rootOnly = await readFile(lab.tls!.caFile, 'utf8');
-        const observed =
+        const node =
           (await requestError(nodeRequest(`${lab.trackingUri}/ping`, { ca: rootOnly }))) ?? 'no error';
+        const py = await pythonSays(`${lab.trackingUri}/ping`, { verify: lab.tls!.caFile });
+        const observed = `${node}${py ? `; Python requests: ${py}` : ''}`;
         const after = await nodeRequest(`${lab.trackingUri}/ping`, { ca: lab.tls!.trustPem });
         return {
           observed,

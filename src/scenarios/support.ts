@@ -1,5 +1,6 @@
 // What the scenarios share: a throwaway lab with its log captured, the clients that trigger failures (Node's http
 // and https for header-level ones, fetch for the rest), and the default lab's config as an editable object.
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -127,4 +128,45 @@ export async function defaultLabConfig(): Promise<Record<string, unknown> & LabC
   }
   if (typeof raw.dexConfig === 'string') raw.dexConfig = path.resolve(dir, raw.dexConfig);
   return raw as Record<string, unknown> & LabConfigInput;
+}
+
+let pythonProbe: Promise<string | undefined> | undefined;
+/** `python3` (or AUTHLAB_PYTHON) when it has `requests`, the HTTP library the MLflow client uses; else undefined. */
+function python(): Promise<string | undefined> {
+  const bin = process.env.AUTHLAB_PYTHON ?? 'python3';
+  return (pythonProbe ??= new Promise((resolve) =>
+    execFile(bin, ['-c', 'import requests'], (error) => resolve(error ? undefined : bin)),
+  ));
+}
+
+const PYTHON_GET = `import sys, json, requests
+args = json.loads(sys.argv[1])
+try:
+    r = requests.get(args['url'], headers=args['headers'], verify=args.get('verify', True))
+    print(r.status_code)
+except requests.exceptions.SSLError as e:
+    print('SSLError: ' + str(e.args[0].reason.args[0]))
+except Exception as e:
+    print(type(e).__name__ + ': ' + str(e))`;
+
+/**
+ * What Python's requests (as the MLflow client calls it) says for the same request, where python3 with requests is
+ * installed: the very words users see at work. Undefined where it is not.
+ */
+export async function pythonSays(
+  url: string,
+  options: { headers?: Record<string, string>; verify?: string } = {},
+): Promise<string | undefined> {
+  const bin = await python();
+  if (bin === undefined) return undefined;
+  const arg = JSON.stringify({
+    url,
+    headers: options.headers ?? {},
+    ...(options.verify && { verify: options.verify }),
+  });
+  return new Promise((resolve) =>
+    execFile(bin, ['-c', PYTHON_GET, arg], { timeout: 30_000 }, (error, stdout) =>
+      resolve(error ? `python failed: ${error.message}` : stdout.trim()),
+    ),
+  );
 }

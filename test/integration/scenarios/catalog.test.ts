@@ -1,4 +1,5 @@
 // Every entry of the failure catalog: its symptom reproduces with the documented text, and its fix works.
+import { execFile } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { SCENARIOS } from '../../../src/scenarios/catalog.js';
 import { runScenario } from '../../../src/scenarios/run.js';
@@ -49,3 +50,21 @@ describe.each(SCENARIOS)('$id', (scenario) => {
     expect(result.ok).toBe(true);
   });
 });
+
+const PYTHON_REQUESTS = await new Promise<boolean>((resolve) =>
+  execFile('python3', ['-c', 'import requests'], (error) => resolve(!error)),
+);
+
+test.skipIf(!PYTHON_REQUESTS)(
+  `where Python has requests, the catalog also shows its words${PYTHON_REQUESTS ? '' : ' (skipped: no python3 with requests)'}`,
+  async () => {
+    const newline = await runScenario(SCENARIOS.find((s) => s.id === 'trailing-newline-token')!);
+    expect(newline.observed).toMatch(
+      /; Python requests: InvalidHeader: Invalid leading whitespace, reserved character\(s\), or return character\(s\) in header value: 'Bearer ey[\w-]{6}…\\n'$/,
+    );
+    const chain = await runScenario(SCENARIOS.find((s) => s.id === 'incomplete-ca-chain')!);
+    expect(chain.observed).toContain(
+      '; Python requests: SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate',
+    );
+  },
+);
