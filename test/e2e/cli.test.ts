@@ -217,10 +217,17 @@ describe('mlflow-authlab CLI (built), through execa', () => {
         '-H "Content-Type: application/json" -d \'{"name":"from-exec"}\')',
       'test "$code" = 200 || exit 13',
       'node "$CLI" token --user bob >/dev/null || exit 14', // the lab is findable from inside, as `token` needs
+      // mlflow-authlab/testing's labFromEnv() finds it through AUTHLAB_CONTEXT.
+      "node -e \"import(process.env.TESTING).then((m) => m.labFromEnv().token({ user: 'bob' })).then((t) => process.exit(t.startsWith('ey') ? 0 : 1))\" || exit 15",
     ].join('\n');
     const ok = await execa(process.execPath, [BIN, 'exec', '--', 'sh', '-c', job], {
       cwd: box.dir,
-      env: { ...box.env, CLI: BIN, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` },
+      env: {
+        ...box.env,
+        CLI: BIN,
+        TESTING: new URL('../../dist/testing/index.js', import.meta.url).href,
+        PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`,
+      },
       reject: false,
     });
     expect([ok.exitCode, ok.stderr]).toEqual([0, '']);

@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_CONFIG_FILE } from '../../config/defaults.js';
 import { AuthlabError } from '../../errors.js';
 import { labEnv } from '../../lab/env.js';
+import { CONTEXT_ENV, labContextOf } from '../../testing/context.js';
 import { startLab } from '../../lab/start-lab.js';
 import { labStateOf, removeLabState, writeLabState } from '../../lab/state-file.js';
 import { mlflowOptionsFrom, withMlflowOptions, type MlflowArgs } from '../mlflow-options.js';
@@ -90,6 +91,8 @@ export const execCommand: CommandModule<object, ExecArgs> = {
         home: path.dirname(state.stateFile),
         ...(lab.tls && { caFile: lab.tls.caFile }),
       });
+      // labFromEnv() in a Node child (mlflow-authlab/testing) finds the lab through this.
+      env[CONTEXT_ENV] = JSON.stringify(labContextOf(lab));
       code = await run(command, env);
     } finally {
       await lab.dispose();
