@@ -273,6 +273,8 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
         }),
         reviewer: inProcessReviewer(kube),
         namespaces: () => config.workspaces.items.map((w) => w.name),
+        // The emulator runs in this process: the gate hands requests to it directly, as the proxy does to the gate.
+        ...(mlflow.emulator && { inProcess: mlflow.emulator.dispatch }),
         clock,
         log,
         ...(options.host && { host: options.host }),

@@ -17,7 +17,15 @@ import { searchHandlers } from './handlers/search.js';
 import { runHandlers } from './handlers/runs.js';
 import { checkWorkspaceName, workspaceHandlers, workspaceNotFound } from './handlers/workspaces.js';
 import { MlflowError } from './errors.js';
-import { HtmlError, sendError, send, type ApiRequest } from './http.js';
+import {
+  encode,
+  errorResponse,
+  HtmlError,
+  sendError,
+  type ApiRequest,
+  type ApiResponse,
+  type EncodedResponse,
+} from './http.js';
 import { Router } from './router.js';
 import { STATE_FILE_NAME, serializeState, readSnapshot, restoreState } from './state/snapshot.js';
 import { SnapshotWriter } from './state/writer.js';
@@ -50,8 +58,20 @@ export interface EmulatorOptions {
   workspaces?: Array<{ name: string; description?: string }>;
 }
 
+/** What the emulator reads of a request besides its body. */
+export interface RequestHead {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: http.IncomingHttpHeaders;
+}
+
 export interface StartedEmulator {
   url: URL;
+  /**
+   * Answers one request in this process, as its HTTP server would (the lab's gate calls it instead of a second
+   * HTTP hop). `url` is the path and query as sent.
+   */
+  dispatch(req: RequestHead, body: Buffer): Promise<EncodedResponse>;
   artifactRoot: string;
   /** The directory the data is kept in (absolute), or undefined when it lives in memory only. */
   stateDir: string | undefined;
@@ -125,23 +145,39 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
     });
     req.on('end', () => {
       if (res.headersSent || disposed) return;
-      const work = handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
-        log.error(`internal error: ${(error as Error)?.stack ?? String(error)}`);
-        if (!res.headersSent) sendError(res, error);
-      });
-      // dispose() waits for handlers under way, so none writes to a removed artifact root or state.
-      inFlight.add(work);
-      void work.finally(() => inFlight.delete(work));
+      void tracked(respond(req, Buffer.concat(chunks))).then(
+        (out) => {
+          res.writeHead(out.status, out.headers);
+          res.end(out.payload);
+        },
+        (error: unknown) => {
+          log.error(`internal error: ${(error as Error)?.stack ?? String(error)}`);
+          if (!res.headersSent) sendError(res, error);
+        },
+      );
     });
   });
+
+  /** dispose() waits for handlers under way, so none writes to a removed artifact root or state. */
+  function tracked<T>(work: Promise<T>): Promise<T> {
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+    return work;
+  }
   server.keepAliveTimeout = 65_000;
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
+  /** One request, answered as bytes; the HTTP server writes them, the lab's gate may call this directly. */
+  async function respond(req: RequestHead, body: Buffer): Promise<EncodedResponse> {
     // The path as sent: WHATWG URL parsing would resolve `..` and `%2e%2e` before MLflow's own path checks.
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const pathname = q === -1 ? raw : raw.slice(0, q);
     const method = req.method ?? 'GET';
+    let out: ApiResponse;
     try {
       const workspace = resolveWorkspace(req, pathname, store);
       const { handler, tail } = router.resolve(method, pathname);
@@ -155,17 +191,18 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
         workspace,
         raw: req,
       };
-      send(res, await handler(apiRequest));
+      out = await handler(apiRequest);
     } catch (error) {
       // MLflow's own errors and Werkzeug pages are answers; anything else is a bug of the emulator, logged.
       if (!(error instanceof MlflowError) && !(error instanceof HtmlError)) {
         log.error(`internal error on ${method} ${pathname}: ${(error as Error)?.stack ?? String(error)}`);
       }
-      sendError(res, error);
+      out = errorResponse(error);
     } finally {
       // A failed request may have changed something too (a batch half applied); a spare write costs little.
       if (writer && changesState(method, pathname)) writer.changed();
     }
+    return encode(out);
   }
 
   try {
@@ -193,6 +230,10 @@ export async function createMlflowEmulator(options: EmulatorOptions = {}): Promi
     })());
   return {
     url,
+    dispatch: (req, body) => {
+      if (disposed) return Promise.reject(new Error('the MLflow emulator has been disposed'));
+      return tracked(respond(req, body));
+    },
     artifactRoot,
     stateDir,
     store,
@@ -242,7 +283,7 @@ function emptyDirectory(dir: string): void {
  * `X-MLFLOW-WORKSPACE`: empty means `default`; an invalid name is a 400; an unknown one a 404 on every route,
  * `/health` included, except `server-info` (golden README, "Workspaces" 15).
  */
-function resolveWorkspace(req: http.IncomingMessage, pathname: string, store: TrackingStore): string {
+function resolveWorkspace(req: RequestHead, pathname: string, store: TrackingStore): string {
   const header = req.headers['x-mlflow-workspace'];
   const name = (Array.isArray(header) ? header[0] : header)?.trim() ?? '';
   if (name === '') return DEFAULT_WORKSPACE;

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { MlflowError, invalidParameter } from './errors.js';
 import { parsePythonJson } from './python-values.js';
 
@@ -17,7 +17,8 @@ export interface ApiRequest {
   body: Buffer;
   contentType: string | undefined;
   workspace: string;
-  raw: IncomingMessage;
+  /** The request's headers as sent (e.g. the declared Content-Length of an upload). */
+  raw: { headers: IncomingHttpHeaders };
 }
 
 export interface ApiResponse {
@@ -46,7 +47,20 @@ const WERKZEUG: Record<number, string> = {
   500: '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n',
 };
 
+/** A response as bytes: what goes on the wire, or to an in-process caller (the lab's gate). */
+export interface EncodedResponse {
+  status: number;
+  headers: Record<string, string | number>;
+  payload: Buffer;
+}
+
 export function send(res: ServerResponse, out: ApiResponse): void {
+  const { status, headers, payload } = encode(out);
+  res.writeHead(status, headers);
+  res.end(payload);
+}
+
+export function encode(out: ApiResponse): EncodedResponse {
   let payload: Buffer;
   let type = out.contentType;
   if (out.json !== undefined) {
@@ -60,18 +74,21 @@ export function send(res: ServerResponse, out: ApiResponse): void {
     payload = out.body ?? Buffer.alloc(0);
     type ??= 'text/html; charset=utf-8';
   }
-  res.writeHead(out.status ?? 200, {
-    ...out.headers,
-    'Content-Type': type,
-    'Content-Length': payload.length,
-  });
-  res.end(payload);
+  return {
+    status: out.status ?? 200,
+    headers: { ...out.headers, 'Content-Type': type, 'Content-Length': payload.length },
+    payload,
+  };
 }
 
 export function sendError(res: ServerResponse, error: unknown): void {
-  if (error instanceof MlflowError) return send(res, { status: error.status, json: error.toJSON() });
+  send(res, errorResponse(error));
+}
+
+export function errorResponse(error: unknown): ApiResponse {
+  if (error instanceof MlflowError) return { status: error.status, json: error.toJSON() };
   const status = error instanceof HtmlError ? error.status : 500;
-  send(res, { status, text: WERKZEUG[status]! });
+  return { status, text: WERKZEUG[status]! };
 }
 
 /**

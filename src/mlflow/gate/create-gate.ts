@@ -47,6 +47,23 @@ export interface GateConfig {
   log?: Logger;
   host?: string;
   port?: number;
+  /**
+   * The backend's request handler when it runs in this process (the lab's emulator): requests reach it without a
+   * second HTTP hop. The answer is the same bytes its HTTP server would send.
+   */
+  inProcess?: (req: InProcessRequest, body: Buffer) => Promise<InProcessResponse>;
+}
+
+export interface InProcessRequest {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface InProcessResponse {
+  status: number;
+  headers: Record<string, string | number>;
+  payload: Buffer;
 }
 
 export interface StartedGate {
@@ -463,6 +480,26 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       delete headers['x-mlflow-workspace'];
       if (workspace !== undefined) headers['x-mlflow-workspace'] = workspace;
       if (payload !== undefined) headers['content-length'] = String(payload.length);
+      if (config.inProcess) {
+        void answerInProcess(
+          config.inProcess,
+          req,
+          res,
+          { method: req.method, url: path, headers: headers as http.IncomingHttpHeaders },
+          payload,
+          filter,
+        )
+          .catch((error: unknown) => {
+            log.error(`backend failed: ${(error as Error)?.message ?? String(error)}`);
+            if (!res.headersSent)
+              sendError(
+                res,
+                pluginError('INTERNAL_ERROR', `MLflow backend failed: ${(error as Error)?.message}`),
+              );
+          })
+          .finally(resolve);
+        return;
+      }
       const up = http.request(
         {
           agent,
@@ -538,6 +575,59 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       if (payload !== undefined) up.end(payload);
       else req.pipe(up);
     });
+  }
+
+  /**
+   * The in-process backend's answer written as the HTTP one would be: piped as it is, or (a search) parsed,
+   * filtered by the caller's access and re-encoded. The body not read yet (unprotected paths) is read first.
+   */
+  async function answerInProcess(
+    backend: NonNullable<GateConfig['inProcess']>,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    head: InProcessRequest,
+    payload: Buffer | undefined,
+    filter: ((json: Record<string, unknown>) => Promise<Record<string, unknown>>) | undefined,
+  ): Promise<void> {
+    let body = payload;
+    if (body === undefined) {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      body = Buffer.concat(chunks);
+    }
+    const answer = await backend(head, body);
+    if (res.destroyed) return;
+    const out: http.OutgoingHttpHeaders = { ...answer.headers };
+    if (!filter || answer.status >= 400) {
+      mergeSetCookie(res, out);
+      res.writeHead(answer.status, out);
+      res.end(answer.payload);
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.payload.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    try {
+      const filtered =
+        json && typeof json === 'object' && !Array.isArray(json)
+          ? await filter(json as Record<string, unknown>)
+          : {};
+      const text = JSON.stringify(filtered);
+      for (const k of Object.keys(out)) if (k.toLowerCase() === 'content-length') delete out[k];
+      out['content-length'] = String(Buffer.byteLength(text));
+      mergeSetCookie(res, out);
+      res.writeHead(answer.status, out);
+      res.end(text);
+    } catch (error) {
+      // A review that failed while filtering answers like any failed review (401/403/500), never hangs.
+      sendError(
+        res,
+        error instanceof Denied ? error.error : pluginError('INTERNAL_ERROR', (error as Error).message),
+      );
+    }
   }
 
   /** Unprotected paths (health, static UI, server-info) go through untouched, workspace header included. */
