@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -39,7 +40,25 @@ export const PROXY_FIGURES = [
     delta: true,
     target: { text: '≤ +0.5 ms', met: (ours, ref) => ours - ref <= 0.5 },
   },
+  {
+    id: 'labRssMb',
+    label: 'whole lab (emulator), resident memory after the load rounds (MB)',
+    reference: 'the same lab, idle after start',
+    unit: 'MB',
+    better: 'lower',
+    target: { text: '≤ 150 MB', met: (ours) => ours <= 150 },
+  },
 ];
+
+/** The resident set of a process, in MB (Linux /proc), or NaN where there is none. */
+function rssMb(pid) {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 export async function proxyCost({ rounds, samples, log = console.log }) {
   const lab = await startLabProcess();
@@ -58,6 +77,8 @@ export async function proxyCost({ rounds, samples, log = console.log }) {
     };
     const direct = { url: `${lab.direct}${PATH}`, headers };
     for (const target of [proxied, direct]) await check(target);
+    const idleRss = rssMb(lab.pid);
+    let proxiedRequests = 0;
     await latencyPairs(proxied, direct, 50); // warm-up
     for (let round = 0; round < rounds; round++) {
       for (const [side, target] of round % 2 === 0
@@ -78,12 +99,18 @@ export async function proxyCost({ rounds, samples, log = console.log }) {
         if (r.non2xx > 0 || r.errors > 0)
           throw new Error(`${target.url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         samples.proxyRps_c16[side].push(r.requests.average);
+        if (side === 'ours') proxiedRequests += r.requests.total;
       }
       const { ours, reference } = await latencyPairs(proxied, direct, LATENCY_PAIRS);
       samples.proxyP50Ms.ours.push(median(ours));
       samples.proxyP50Ms.reference.push(median(reference));
       log(`  proxy: round ${round + 1}/${rounds} done`);
     }
+    samples.labRssMb.reference.push(idleRss);
+    samples.labRssMb.ours.push(rssMb(lab.pid));
+    log(
+      `  lab memory: ${idleRss.toFixed(0)} MB idle, ${rssMb(lab.pid).toFixed(0)} MB after ${proxiedRequests} proxied requests`,
+    );
   } finally {
     lab.stop();
   }
@@ -141,5 +168,5 @@ async function startLabProcess() {
       reject(new Error(`bench/proxy-server.js exited ${code} before it was ready`)),
     );
   });
-  return { ...JSON.parse(line), stop: () => child.kill('SIGTERM') };
+  return { ...JSON.parse(line), pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
