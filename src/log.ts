@@ -10,6 +10,8 @@ export const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}
 
 /** Prefixes every line with the component, e.g. `[authlab:idp]`. */
 export function childLogger(log: Logger, component: string): Logger {
+  // Silence stays recognisable, so hot paths can skip formatting lines nobody reads (see isSilent).
+  if (log === noopLogger) return noopLogger;
   const prefix = `[authlab:${component}] `;
   return {
     debug: (m) => log.debug(prefix + m),
@@ -18,3 +20,6 @@ export function childLogger(log: Logger, component: string): Logger {
     error: (m) => log.error(prefix + m),
   };
 }
+
+/** True for a logger that drops everything: per-request log lines need not be formatted for it. */
+export const isSilent = (log: Logger): boolean => log === noopLogger;

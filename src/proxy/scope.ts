@@ -37,14 +37,20 @@ export function createScope(
   res: ServerResponse,
   requestIdHeader: string,
 ): RequestScope {
-  const rawId = req.headers[requestIdHeader.toLowerCase()];
-  const requestId = (Array.isArray(rawId) ? rawId[0] : rawId) || randomUUID();
   const requestUri = req.url ?? '/';
   const cut = requestUri.search(/[?#]/);
+  let requestId: string | undefined;
   return {
     req,
     res,
-    requestId,
+    // Made when first read (logs, error pages): most proxied requests never need one.
+    get requestId() {
+      if (requestId === undefined) {
+        const rawId = req.headers[requestIdHeader.toLowerCase()];
+        requestId = (Array.isArray(rawId) ? rawId[0] : rawId) || randomUUID();
+      }
+      return requestId;
+    },
     clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
     requestUri,
     path: cut < 0 ? requestUri : requestUri.slice(0, cut),

@@ -60,12 +60,28 @@ export function resolveIdentity(headers: IncomingHttpHeaders, options: GateOptio
     if (forwarded !== '') token = forwarded.replace(/^bearer\s+/i, '');
   }
   if (token === '') return { error: authorization !== '' ? MESSAGES.badScheme : MESSAGES.missingCredentials };
-  return {
-    identity: {
+  return { identity: selfIdentity(token, options.usernameClaim) };
+}
+
+/**
+ * A client sends the same token on every call until it expires, and its identity (a SHA-256 and a JSON parse,
+ * ~15 µs) depends on nothing else: kept for the most recent tokens. Frozen, since every caller shares it.
+ */
+const selfIdentities = new Map<string, GateIdentity>();
+const MAX_SELF_IDENTITIES = 1_000;
+
+function selfIdentity(token: string, usernameClaim: string): GateIdentity {
+  const key = `${usernameClaim}\0${token}`;
+  let identity = selfIdentities.get(key);
+  if (identity === undefined) {
+    identity = Object.freeze({
       mode: 'self',
       token,
-      username: unverifiedClaim(token, options.usernameClaim),
+      username: unverifiedClaim(token, usernameClaim),
       cacheKey: createHash('sha256').update(token).digest('hex'),
-    },
-  };
+    });
+    if (selfIdentities.size >= MAX_SELF_IDENTITIES) selfIdentities.delete(selfIdentities.keys().next().value!);
+    selfIdentities.set(key, identity);
+  }
+  return identity;
 }

@@ -60,14 +60,9 @@ export function createVerifier(options: VerifierOptions): BearerVerifier {
     const parts = token.split('.');
     if (parts.length < 2)
       return wrap(`oidc: malformed jwt: oidc: malformed jwt, expected 3 parts got ${parts.length}`);
-    const payload = decodeRawUrlBase64(parts[1]!);
-    if (typeof payload === 'number')
-      return wrap(
-        `oidc: malformed jwt: oidc: malformed jwt payload: illegal base64 data at input byte ${payload}`,
-      );
-    const parsed = parseIdToken(payload);
-    if ('error' in parsed) return wrap(`oidc: failed to unmarshal claims: ${parsed.error}`);
-    const claims = parsed.claims;
+    const decoded = decodeToken(token, parts);
+    if (decoded.error !== undefined) return decoded.error;
+    const { claims, header } = decoded;
 
     // 2. Issuer: an exact string compare.
     const iss = typeof claims.iss === 'string' ? claims.iss : '';
@@ -94,7 +89,6 @@ export function createVerifier(options: VerifierOptions): BearerVerifier {
     }
 
     // 5. alg, checked by go-jose's ParseSigned (go-oidc v3.10+) [inf on the exact v3.20 text].
-    const header = decodeHeader(parts[0]!);
     if ('error' in header) return wrap(`oidc: malformed jwt: ${header.error}`);
     const alg = typeof header.value.alg === 'string' ? header.value.alg : '';
     if (!algs.includes(alg))
@@ -125,6 +119,47 @@ export function createVerifier(options: VerifierOptions): BearerVerifier {
   }
 
   return { issuer: options.issuer, verify };
+}
+
+type Decoded =
+  | { claims: Record<string, unknown>; header: ReturnType<typeof decodeHeader>; error?: undefined }
+  | { error: VerifyResult };
+
+/**
+ * Steps 1 and 5's decoding (base64 and JSON of payload and header) depend on the token's text alone, and a client
+ * sends one token on every call: the most recent are kept decoded. Claims are frozen, since callers share them.
+ */
+const decodedTokens = new Map<string, Decoded>();
+const MAX_DECODED = 1_000;
+
+function decodeToken(token: string, parts: readonly string[]): Decoded {
+  let decoded = decodedTokens.get(token);
+  if (decoded !== undefined) return decoded;
+  const payload = decodeRawUrlBase64(parts[1]!);
+  if (typeof payload === 'number')
+    decoded = {
+      error: wrap(
+        `oidc: malformed jwt: oidc: malformed jwt payload: illegal base64 data at input byte ${payload}`,
+      ),
+    };
+  else {
+    const parsed = parseIdToken(payload);
+    decoded =
+      'error' in parsed
+        ? { error: wrap(`oidc: failed to unmarshal claims: ${parsed.error}`) }
+        : { claims: deepFreeze(parsed.claims), header: decodeHeader(parts[0]!) };
+  }
+  if (decodedTokens.size >= MAX_DECODED) decodedTokens.delete(decodedTokens.keys().next().value!);
+  decodedTokens.set(token, decoded);
+  return decoded;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** verifyAudience + isValidAudience; returns the error text, or undefined when the audience is allowed. */
