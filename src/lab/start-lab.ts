@@ -22,7 +22,6 @@ import {
   requireContainerEngine,
   type ContainerEngine,
 } from '../mlflow/backends/engine.js';
-import { startProcessBackend } from '../mlflow/backends/process.js';
 import type { MlflowBackend, MlflowBackendKind } from '../mlflow/backends/types.js';
 import { listen } from '../listen.js';
 import { labEnv } from './env.js';
@@ -511,6 +510,8 @@ async function startMlflow(
     }
   }
   if (choice === 'process') {
+    // Loaded only for this backend: execa and its helpers cost ~15 MB resident in every other lab.
+    const { startProcessBackend } = await import('../mlflow/backends/process.js');
     server = await startProcessBackend({
       command: options.mlflow!.command!,
       host: at.host,

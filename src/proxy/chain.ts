@@ -11,8 +11,22 @@ export interface Middleware {
 
 export type MiddlewareFactory = (ctx: ProxyContext) => Middleware;
 
-export async function runChain(chain: readonly Middleware[], scope: RequestScope): Promise<void> {
-  for (const step of chain) {
-    if (await step.handle(scope)) return;
+export function runChain(chain: readonly Middleware[], scope: RequestScope, from = 0): Promise<void> {
+  // Synchronous steps run without an await each: a proxied call passes nine steps, and a promise and an async
+  // frame per step were a quarter of what a request allocated.
+  for (let i = from; i < chain.length; i++) {
+    let answered: boolean | Promise<boolean>;
+    try {
+      answered = chain[i]!.handle(scope);
+    } catch (error) {
+      // A step that throws rejects the chain, as an async step does: the caller answers 500, the lab lives on.
+      return Promise.reject(error as Error);
+    }
+    if (answered === true) return DONE;
+    if (answered !== false)
+      return answered.then((done) => (done ? undefined : runChain(chain, scope, i + 1)));
   }
+  return DONE;
 }
+
+const DONE = Promise.resolve();

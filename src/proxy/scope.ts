@@ -37,20 +37,13 @@ export function createScope(
   res: ServerResponse,
   requestIdHeader: string,
 ): RequestScope {
+  const rawId = req.headers[requestIdHeader.toLowerCase()];
   const requestUri = req.url ?? '/';
   const cut = requestUri.search(/[?#]/);
-  let requestId: string | undefined;
   return {
     req,
     res,
-    // Made when first read (logs, error pages): most proxied requests never need one.
-    get requestId() {
-      if (requestId === undefined) {
-        const rawId = req.headers[requestIdHeader.toLowerCase()];
-        requestId = (Array.isArray(rawId) ? rawId[0] : rawId) || randomUUID();
-      }
-      return requestId;
-    },
+    requestId: (Array.isArray(rawId) ? rawId[0] : rawId) || randomUUID(),
     clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
     requestUri,
     path: cut < 0 ? requestUri : requestUri.slice(0, cut),

@@ -147,12 +147,8 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     const canonical = `${url.pathname}${url.search}`;
     if (found.kind === 'unprotected') return forwardAsIs(req, res, canonical);
 
-    const atMs = clock.now();
     const record: GateDecision = {
-      // Formatted when read (the decisions endpoint, `explain`), not on every request.
-      get at() {
-        return new Date(atMs).toISOString();
-      },
+      at: new Date(clock.now()).toISOString(),
       method,
       path: url.pathname,
       workspace: undefined,

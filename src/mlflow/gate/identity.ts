@@ -48,19 +48,34 @@ export function resolveIdentity(headers: IncomingHttpHeaders, options: GateOptio
     return { identity: { mode: 'subject', user, groups, username: user, cacheKey } };
   }
   const authorization = header(headers, 'authorization');
-  let token = '';
-  if (authorization !== '') {
-    const space = authorization.indexOf(' ');
-    const scheme = space < 0 ? authorization : authorization.slice(0, space);
-    const rest = space < 0 ? '' : authorization.slice(space + 1).trim();
-    if (scheme.toLowerCase() === 'bearer' && rest !== '') token = rest;
-  }
-  if (token === '') {
+  // The same header on every call of a client: its identity is kept (see selfIdentity), keyed by the header itself.
+  const known = authorization === '' ? undefined : byAuthorization.get(authorization);
+  if (known !== undefined && known.usernameClaim === options.usernameClaim) return known.result;
+  let token = authorizationToken(authorization);
+  const fromAuthorization = token !== '';
+  if (!fromAuthorization) {
     const forwarded = header(headers, 'x-forwarded-access-token').trim();
     if (forwarded !== '') token = forwarded.replace(/^bearer\s+/i, '');
   }
   if (token === '') return { error: authorization !== '' ? MESSAGES.badScheme : MESSAGES.missingCredentials };
-  return { identity: selfIdentity(token, options.usernameClaim) };
+  const result: IdentityResult = Object.freeze({ identity: selfIdentity(token, options.usernameClaim) });
+  // Only a token from Authorization itself: one from X-Forwarded-Access-Token depends on that header too.
+  if (fromAuthorization) {
+    if (byAuthorization.size >= MAX_SELF_IDENTITIES)
+      byAuthorization.delete(byAuthorization.keys().next().value!);
+    byAuthorization.set(authorization, { usernameClaim: options.usernameClaim, result });
+  }
+  return result;
+}
+
+const byAuthorization = new Map<string, { usernameClaim: string; result: IdentityResult }>();
+
+/** The bearer token of an Authorization header, or '' (any case of `Bearer`, one space, the rest trimmed). */
+function authorizationToken(authorization: string): string {
+  const space = authorization.indexOf(' ');
+  if (space < 0) return '';
+  const rest = authorization.slice(space + 1).trim();
+  return authorization.slice(0, space).toLowerCase() === 'bearer' ? rest : '';
 }
 
 /**
@@ -80,7 +95,8 @@ function selfIdentity(token: string, usernameClaim: string): GateIdentity {
       username: unverifiedClaim(token, usernameClaim),
       cacheKey: createHash('sha256').update(token).digest('hex'),
     });
-    if (selfIdentities.size >= MAX_SELF_IDENTITIES) selfIdentities.delete(selfIdentities.keys().next().value!);
+    if (selfIdentities.size >= MAX_SELF_IDENTITIES)
+      selfIdentities.delete(selfIdentities.keys().next().value!);
     selfIdentities.set(key, identity);
   }
   return identity;

@@ -9,6 +9,21 @@ export type Extracted = { token: string; error?: undefined } | { token?: undefin
 
 /** The token in `Bearer <jwt>` or in one of the `Basic` forms, or the error oauth2-proxy logs for the header. */
 export function extractBearer(authorizationHeader: string): Extracted {
+  // A client sends the same header on every call: the answer for the most recent headers is kept (frozen, shared).
+  let extracted = recentlyExtracted.get(authorizationHeader);
+  if (extracted === undefined) {
+    extracted = Object.freeze(extract(authorizationHeader));
+    if (recentlyExtracted.size >= MAX_RECENT)
+      recentlyExtracted.delete(recentlyExtracted.keys().next().value!);
+    recentlyExtracted.set(authorizationHeader, extracted);
+  }
+  return extracted;
+}
+
+const recentlyExtracted = new Map<string, Extracted>();
+const MAX_RECENT = 1_000;
+
+function extract(authorizationHeader: string): Extracted {
   // splitAuthHeader: strings.Split on a single space, exactly two parts.
   const parts = authorizationHeader.split(' ');
   if (parts.length !== 2) return { error: `invalid authorization header: ${goQuote(authorizationHeader)}` };

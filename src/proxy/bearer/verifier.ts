@@ -57,10 +57,7 @@ export function createVerifier(options: VerifierOptions): BearerVerifier {
   async function verify(token: string, now: number | Date): Promise<VerifyResult> {
     const nowMs = +now;
     // 1. Parse the payload before anything costly (go-oidc: "cheap checks before possibly re-syncing keys").
-    const parts = token.split('.');
-    if (parts.length < 2)
-      return wrap(`oidc: malformed jwt: oidc: malformed jwt, expected 3 parts got ${parts.length}`);
-    const decoded = decodeToken(token, parts);
+    const decoded = decodeToken(token);
     if (decoded.error !== undefined) return decoded.error;
     const { claims, header } = decoded;
 
@@ -132,11 +129,16 @@ type Decoded =
 const decodedTokens = new Map<string, Decoded>();
 const MAX_DECODED = 1_000;
 
-function decodeToken(token: string, parts: readonly string[]): Decoded {
+function decodeToken(token: string): Decoded {
   let decoded = decodedTokens.get(token);
   if (decoded !== undefined) return decoded;
-  const payload = decodeRawUrlBase64(parts[1]!);
-  if (typeof payload === 'number')
+  const parts = token.split('.');
+  const payload = parts.length < 2 ? undefined : decodeRawUrlBase64(parts[1]!);
+  if (payload === undefined)
+    decoded = {
+      error: wrap(`oidc: malformed jwt: oidc: malformed jwt, expected 3 parts got ${parts.length}`),
+    };
+  else if (typeof payload === 'number')
     decoded = {
       error: wrap(
         `oidc: malformed jwt: oidc: malformed jwt payload: illegal base64 data at input byte ${payload}`,
