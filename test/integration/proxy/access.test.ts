@@ -450,7 +450,9 @@ describe('upstream failures and query constraints (§A2 step 5, "Exact bodies")'
     });
     expect(ok.status).toBe(200);
     // The key percent-escaped is the same key (Go's url.ParseQuery decodes it): still a constraint.
-    const escaped = await p.request('/x?allowed%5Fgroups=x', { headers: { authorization: `Bearer ${alice}` } });
+    const escaped = await p.request('/x?allowed%5Fgroups=x', {
+      headers: { authorization: `Bearer ${alice}` },
+    });
     expect(escaped.status).toBe(403);
   });
 });
