@@ -3,7 +3,6 @@
 // machine's core count and Node version recorded next to the figures. The MLflow emulator's figures come from
 // bench/emulator.js, each next to its own reference (see there), in the same table and results.json.
 import { spawn } from 'node:child_process';
-import { Buffer } from 'node:buffer';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { EMULATOR_FIGURES, emulatorLatency } from './emulator.js';
 import { PROXY_FIGURES, proxyCost } from './proxy.js';
+import { TOKEN_REQUEST } from './token-request.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH = path.join(ROOT, 'bench');
@@ -25,16 +25,6 @@ const WARMUP_S = 2;
 const LOAD_S = 4;
 const CONNECTIONS = [1, 16];
 const STOP_AFTER_MS = 200;
-
-/** The password grant as `mlflow-authlab token` and the vendor guide's curl send it. */
-const TOKEN_REQUEST = {
-  method: 'POST',
-  headers: {
-    'content-type': 'application/x-www-form-urlencoded',
-    authorization: `Basic ${Buffer.from('mlflow-cli:mlflow-cli-secret').toString('base64')}`,
-  },
-  body: 'grant_type=password&username=alice%40example.com&password=alice-password&scope=openid%20email%20groups%20profile',
-};
 
 /**
  * How each side is started as a process of its own. Both print one JSON line with the token endpoint on stdout
@@ -46,6 +36,9 @@ const SERVERS = {
     args: [
       path.join(ROOT, 'dist/cli/main.js'),
       'up',
+      // The figure is the emulator lab's (DESIGN.md); `auto` would add the container engine's probe.
+      '--mlflow',
+      'emulator',
       '--port',
       '0',
       '--idp-port',

@@ -6,20 +6,23 @@ export interface Logger {
   error(message: string): void;
 }
 
-export const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+/**
+ * The one do-nothing method. A logger whose `info` is this one is known to drop info lines, so hot paths (the
+ * proxy's request line, ~10 µs to format) skip formatting them (see `dropsInfo`).
+ */
+export const discard = (_message: string): void => {};
 
-/** Prefixes every line with the component, e.g. `[authlab:idp]`. */
+export const noopLogger: Logger = { debug: discard, info: discard, warn: discard, error: discard };
+
+/** Prefixes every line with the component, e.g. `[authlab:idp]`; a level the parent drops stays dropped. */
 export function childLogger(log: Logger, component: string): Logger {
-  // Silence stays recognisable, so hot paths can skip formatting lines nobody reads (see isSilent).
   if (log === noopLogger) return noopLogger;
   const prefix = `[authlab:${component}] `;
-  return {
-    debug: (m) => log.debug(prefix + m),
-    info: (m) => log.info(prefix + m),
-    warn: (m) => log.warn(prefix + m),
-    error: (m) => log.error(prefix + m),
-  };
+  // Called as methods, so a logger that is a class instance keeps its `this`.
+  const wrap = (level: keyof Logger) =>
+    log[level] === discard ? discard : (m: string) => log[level](prefix + m);
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }
 
-/** True for a logger that drops everything: per-request log lines need not be formatted for it. */
-export const isSilent = (log: Logger): boolean => log === noopLogger;
+/** True when info lines go nowhere, so they need not be formatted. */
+export const dropsInfo = (log: Logger): boolean => log.info === discard;

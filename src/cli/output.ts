@@ -1,5 +1,5 @@
 /** The only module that writes to the console: results to stdout, logs and banners to stderr. */
-import type { Logger } from '../log.js';
+import { discard, type Logger } from '../log.js';
 
 export const out = {
   result(text: string): void {
@@ -24,5 +24,5 @@ export function stderrLogger(verbose: boolean): Logger {
   };
   return verbose
     ? { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }
-    : { debug() {}, info() {}, warn: write('warn'), error: write('error') };
+    : { debug: discard, info: discard, warn: write('warn'), error: write('error') };
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createClock, type LabClock } from '../clock.js';
 import { DEFAULT_HOST, DEFAULT_PORTS } from '../config/defaults.js';
 import { listen } from '../listen.js';
-import { childLogger, isSilent, noopLogger, type Logger } from '../log.js';
+import { childLogger, dropsInfo, noopLogger, type Logger } from '../log.js';
 import { runChain, type Middleware } from './chain.js';
 import { createProxyLog, type ProxyContext, type UpstreamHandler } from './context.js';
 import { renderErrorPage } from './endpoints/pages.js';
@@ -102,8 +102,9 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
   const chain: Middleware[] = CHAIN.map((make) => make(ctx));
 
   const server = o.server ?? createProxyServer();
-  // The request line costs ~10 µs to format; a silent lab (the library's default) skips it.
-  const logsRequests = !isSilent(log);
+  // The request line costs ~10 µs to format; a lab that drops info lines (the library's default, `up` without
+  // --verbose) skips it.
+  const logsRequests = !dropsInfo(log);
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const scope = createScope(req, res, options.requestIdHeader);
     if (logsRequests) res.on('finish', () => logRequest(ctx, scope));
