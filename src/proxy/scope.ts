@@ -37,25 +37,54 @@ export function createScope(
   res: ServerResponse,
   requestIdHeader: string,
 ): RequestScope {
-  const rawId = req.headers[requestIdHeader.toLowerCase()];
-  const requestUri = req.url ?? '/';
-  const cut = requestUri.search(/[?#]/);
-  return {
-    req,
-    res,
-    requestId: (Array.isArray(rawId) ? rawId[0] : rawId) || randomUUID(),
-    clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
-    requestUri,
-    path: cut < 0 ? requestUri : requestUri.slice(0, cut),
-    startedAt: performance.now(),
-    cookies: parseCookieHeader(req.headers.cookie),
-    session: undefined,
-    sessionSource: undefined,
-    setCookies: [],
-    responseHeaders: {},
-    upstream: '',
-    bytesOut: 0,
-  };
+  return new Scope(req, res, requestIdHeader);
+}
+
+/**
+ * A class, not an object literal: the request id and cookies are worked out when first read (a proxied API call
+ * with a bearer token reads neither), and the getters live on the prototype, not in a closure per request.
+ */
+class Scope implements RequestScope {
+  readonly requestUri: string;
+  readonly path: string;
+  readonly clientIp: string;
+  readonly startedAt = performance.now();
+  session: SessionState | undefined = undefined;
+  sessionSource: 'bearer' | 'cookie' | undefined = undefined;
+  readonly setCookies: string[] = [];
+  readonly responseHeaders: Record<string, string> = {};
+  upstream = '';
+  bytesOut = 0;
+  #requestId: string | undefined = undefined;
+  #cookies: RequestCookie[] | undefined = undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    private readonly requestIdHeader: string,
+  ) {
+    const requestUri = req.url ?? '/';
+    this.requestUri = requestUri;
+    const q = requestUri.indexOf('?');
+    const h = requestUri.indexOf('#');
+    const cut = q < 0 ? h : h < 0 ? q : Math.min(q, h);
+    this.path = cut < 0 ? requestUri : requestUri.slice(0, cut);
+    // Read now: a socket that has closed by the time the request line is logged no longer knows its peer.
+    const address = req.socket.remoteAddress ?? '';
+    this.clientIp = address.startsWith('::ffff:') ? address.slice(7) : address;
+  }
+
+  get requestId(): string {
+    if (this.#requestId === undefined) {
+      const rawId = this.req.headers[this.requestIdHeader.toLowerCase()];
+      this.#requestId = (Array.isArray(rawId) ? rawId[0] : rawId) || randomUUID();
+    }
+    return this.#requestId;
+  }
+
+  get cookies(): RequestCookie[] {
+    return (this.#cookies ??= parseCookieHeader(this.req.headers.cookie));
+  }
 }
 
 /** The name the request log and auth log show: the session's e-mail, else its user (§A6). */

@@ -18,6 +18,7 @@ import type { GateOptions } from './options.js';
 import type { AccessReviewer } from './reviewer.js';
 import { compileRouteTable, type AuthRule } from './route-table.js';
 import { WORKSPACE_PERMISSION_RESOURCE_PRIORITY } from './rules.js';
+import { requestTarget } from './request-target.js';
 import { hiddenNamespaces, resolveWorkspace } from './workspace.js';
 
 /** Every review is for this API group (§3.1 `DEFAULT_AUTH_GROUP`). */
@@ -139,8 +140,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   const server = http.createServer((req, res) => void safeHandle(req, res));
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const rawUrl = req.url ?? '/';
-    const url = new URL(rawUrl, 'http://gate');
+    const url = requestTarget(req.url ?? '/');
     const method = req.method ?? 'GET';
     if (url.pathname === '/_authlab/decisions' && method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -245,9 +245,11 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       payload = Buffer.from(JSON.stringify({ ...fields.body, user_id: identity.username }));
     }
     finish(200, 'allowed');
-    const search = fields.query.toString();
-    const target =
-      fields.changed && method === 'GET' ? `${url.pathname}${search ? `?${search}` : ''}` : canonical;
+    let target = canonical;
+    if (fields.changed && method === 'GET') {
+      const search = fields.query.toString();
+      target = `${url.pathname}${search ? `?${search}` : ''}`;
+    }
     await forward(
       req,
       res,

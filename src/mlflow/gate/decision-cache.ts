@@ -14,14 +14,7 @@ export class DecisionCache {
   ) {}
 
   static key(identity: string, a: ResourceAttributes): string {
-    return [
-      identity,
-      a.namespace ?? '',
-      a.resource ?? '',
-      a.subresource ?? '',
-      a.verb ?? '',
-      a.name ?? '',
-    ].join('\0');
+    return `${identity}\0${a.namespace ?? ''}\0${a.resource ?? ''}\0${a.subresource ?? ''}\0${a.verb ?? ''}\0${a.name ?? ''}`;
   }
 
   get(key: string): boolean | undefined {

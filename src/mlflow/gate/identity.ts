@@ -49,8 +49,17 @@ export function resolveIdentity(headers: IncomingHttpHeaders, options: GateOptio
   }
   const authorization = header(headers, 'authorization');
   // The same header on every call of a client: its identity is kept (see selfIdentity), keyed by the header itself.
-  const known = authorization === '' ? undefined : byAuthorization.get(authorization);
-  if (known !== undefined && known.usernameClaim === options.usernameClaim) return known.result;
+  // The last header is compared first: looking a fresh header string up in a Map hashes all of it.
+  const known =
+    authorization === ''
+      ? undefined
+      : authorization === lastAuthorization?.header
+        ? lastAuthorization.known
+        : byAuthorization.get(authorization);
+  if (known !== undefined && known.usernameClaim === options.usernameClaim) {
+    if (lastAuthorization?.known !== known) lastAuthorization = { header: authorization, known };
+    return known.result;
+  }
   let token = authorizationToken(authorization);
   const fromAuthorization = token !== '';
   if (!fromAuthorization) {
@@ -68,7 +77,9 @@ export function resolveIdentity(headers: IncomingHttpHeaders, options: GateOptio
   return result;
 }
 
-const byAuthorization = new Map<string, { usernameClaim: string; result: IdentityResult }>();
+type KnownIdentity = { usernameClaim: string; result: IdentityResult };
+const byAuthorization = new Map<string, KnownIdentity>();
+let lastAuthorization: { header: string; known: KnownIdentity } | undefined;
 
 /** The bearer token of an Authorization header, or '' (any case of `Bearer`, one space, the rest trimmed). */
 function authorizationToken(authorization: string): string {

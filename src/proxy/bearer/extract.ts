@@ -10,6 +10,8 @@ export type Extracted = { token: string; error?: undefined } | { token?: undefin
 /** The token in `Bearer <jwt>` or in one of the `Basic` forms, or the error oauth2-proxy logs for the header. */
 export function extractBearer(authorizationHeader: string): Extracted {
   // A client sends the same header on every call: the answer for the most recent headers is kept (frozen, shared).
+  // The last one is compared first: a fresh header string is hashed to be looked up in a Map, ~2 µs for a JWT.
+  if (authorizationHeader === last.header) return last.extracted;
   let extracted = recentlyExtracted.get(authorizationHeader);
   if (extracted === undefined) {
     extracted = Object.freeze(extract(authorizationHeader));
@@ -17,8 +19,14 @@ export function extractBearer(authorizationHeader: string): Extracted {
       recentlyExtracted.delete(recentlyExtracted.keys().next().value!);
     recentlyExtracted.set(authorizationHeader, extracted);
   }
+  last = { header: authorizationHeader, extracted };
   return extracted;
 }
+
+let last: { header: string | undefined; extracted: Extracted } = {
+  header: undefined,
+  extracted: { error: '' },
+};
 
 const recentlyExtracted = new Map<string, Extracted>();
 const MAX_RECENT = 1_000;

@@ -13,19 +13,40 @@ export const BEARER_LOG_PREFIX = 'Error retrieving session from token in Authori
 /**
  * Loads a session from an Authorization header. Undefined when there is no header (the cookie loader runs);
  * an extraction error is returned as it is, a verification failure as the k8s aggregate of every verifier's error.
+ * Synchronous while every verifier answers synchronously (a token already verified), else a promise.
  */
-export async function loadBearerSession(
+export function loadBearerSession(
   authorizationHeader: string | undefined,
   verifiers: readonly BearerVerifier[],
   now: number | Date,
-): Promise<LoadResult | undefined> {
+): LoadResult | undefined | Promise<LoadResult | undefined> {
   if (authorizationHeader === undefined || authorizationHeader === '') return undefined;
   const extracted = extractBearer(authorizationHeader);
   if (extracted.error !== undefined) return { error: extracted.error };
   // "This leading error message only occurs if all session loaders fail."
   const errors = ['unable to verify bearer token'];
-  for (const verifier of verifiers) {
-    const result = await verifier.verify(extracted.token, now);
+  for (let i = 0; i < verifiers.length; i++) {
+    const result = verifiers[i]!.verify(extracted.token, now);
+    if (result instanceof Promise)
+      return result.then((r) =>
+        r.session ? r : rest(extracted.token, verifiers, i + 1, now, [...errors, r.error]),
+      );
+    if (result.session) return { session: result.session };
+    errors.push(result.error);
+  }
+  return { error: aggregateError(errors) };
+}
+
+/** The verifiers after one that answered asynchronously, in order. */
+async function rest(
+  token: string,
+  verifiers: readonly BearerVerifier[],
+  from: number,
+  now: number | Date,
+  errors: string[],
+): Promise<LoadResult> {
+  for (const verifier of verifiers.slice(from)) {
+    const result = await verifier.verify(token, now);
     if (result.session) return { session: result.session };
     errors.push(result.error);
   }

@@ -38,8 +38,11 @@ export type VerifyResult =
 
 export interface BearerVerifier {
   readonly issuer: string;
-  /** Verifies a raw JWT at `now` (epoch ms or a Date from the lab clock). */
-  verify(token: string, now: number | Date): Promise<VerifyResult>;
+  /**
+   * Verifies a raw JWT at `now` (epoch ms or a Date from the lab clock). Synchronous when the token's signature
+   * is already known good against the cached key set (a client's every call after its first), else a promise.
+   */
+  verify(token: string, now: number | Date): VerifyResult | Promise<VerifyResult>;
 }
 
 /** go-oidc's nbf leeway in v3.10+ (§A3 row 4). */
@@ -54,7 +57,7 @@ export function createVerifier(options: VerifierOptions): BearerVerifier {
   const allowed = new Set(options.audiences);
   const keys = createRemoteKeySet(options.jwksUri, options.fetch ?? fetch);
 
-  async function verify(token: string, now: number | Date): Promise<VerifyResult> {
+  function verify(token: string, now: number | Date): VerifyResult | Promise<VerifyResult> {
     const nowMs = +now;
     // 1. Parse the payload before anything costly (go-oidc: "cheap checks before possibly re-syncing keys").
     const decoded = decodeToken(token);
@@ -96,7 +99,17 @@ export function createVerifier(options: VerifierOptions): BearerVerifier {
 
     // 6. Signature: cached keys, then the JWKS fetched again once.
     const kid = typeof header.value.kid === 'string' ? header.value.kid : '';
-    const signature = await keys.verify(token, kid, alg);
+    const signature = keys.verify(token, kid, alg);
+    return typeof signature === 'object'
+      ? signature.then((checked) => afterSignature(token, claims, checked))
+      : afterSignature(token, claims, signature);
+  }
+
+  function afterSignature(
+    token: string,
+    claims: Record<string, unknown>,
+    signature: string | undefined,
+  ): VerifyResult {
     if (signature) return wrap(`failed to verify signature: ${signature}`);
 
     // 7. Audience: oauth2-proxy's own check, not wrapped (pkg/providers/oidc/verifier.go verifyAudience).
@@ -306,24 +319,30 @@ function createRemoteKeySet(jwksUri: string, fetchImpl: typeof fetch) {
   const verified = new Set<string>();
   const MAX_VERIFIED = 10_000;
 
-  return {
-    async verify(token: string, kid: string, alg: string): Promise<string | undefined> {
-      if (verified.has(token)) return undefined;
-      if (await tryKeys(cached, token, kid, alg)) {
-        if (verified.size >= MAX_VERIFIED) verified.delete(verified.values().next().value!);
-        verified.add(token);
-        return undefined;
-      }
-      inflight ??= fetchKeys().finally(() => (inflight = undefined));
-      const fresh = await inflight;
-      if (typeof fresh === 'string') return `fetching keys ${fresh}`;
-      cached = fresh;
-      verified.clear();
-      if (!(await tryKeys(fresh, token, kid, alg))) return 'failed to verify id token signature';
+  /** Synchronous on a remembered token: no promise per call for the proxy's commonest request. */
+  const verify = (
+    token: string,
+    kid: string,
+    alg: string,
+  ): string | undefined | Promise<string | undefined> =>
+    verified.has(token) ? undefined : verifyAndRemember(token, kid, alg);
+
+  const verifyAndRemember = async (token: string, kid: string, alg: string): Promise<string | undefined> => {
+    if (await tryKeys(cached, token, kid, alg)) {
+      if (verified.size >= MAX_VERIFIED) verified.delete(verified.values().next().value!);
       verified.add(token);
       return undefined;
-    },
+    }
+    inflight ??= fetchKeys().finally(() => (inflight = undefined));
+    const fresh = await inflight;
+    if (typeof fresh === 'string') return `fetching keys ${fresh}`;
+    cached = fresh;
+    verified.clear();
+    if (!(await tryKeys(fresh, token, kid, alg))) return 'failed to verify id token signature';
+    verified.add(token);
+    return undefined;
   };
+  return { verify };
 }
 
 /** The network error's own reason (undici puts it on `cause`) [inf: Go's net/http text differs]. */

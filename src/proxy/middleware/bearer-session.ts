@@ -1,18 +1,15 @@
 // The JWT session loader, first in the session chain (oauth2-proxy-and-dex.md §A3 "Pipeline"): a valid bearer
 // token wins over any cookie; an invalid one is logged and, unless `bearer-token-login-fallback` is false,
 // ignored so the cookie can still authenticate.
-import { BEARER_LOG_PREFIX, loadBearerSession } from '../bearer/load.js';
+import { BEARER_LOG_PREFIX, loadBearerSession, type LoadResult } from '../bearer/load.js';
 import type { MiddlewareFactory } from '../chain.js';
 import { toSessionState } from '../provider.js';
 import { httpError } from '../respond.js';
+import type { RequestScope } from '../scope.js';
 
-export const bearerSession: MiddlewareFactory = ({ options, provider, clock, log }) => ({
-  name: 'bearerSession',
-  async handle(scope) {
-    if (!options.skipJwtBearerTokens || scope.session) return false;
-    const header = scope.req.headers.authorization;
-    const now = clock.now();
-    const result = await loadBearerSession(header, provider.bearerVerifiers, now);
+export const bearerSession: MiddlewareFactory = ({ options, provider, clock, log }) => {
+  /** The loader's answer applied to the request; true when it ends the chain with a 403. */
+  const apply = (scope: RequestScope, now: number, result: LoadResult | undefined): boolean => {
     if (result === undefined) return false;
     if (result.session) {
       scope.session = toSessionState(result.session, Math.floor(now / 1000) * 1000);
@@ -23,5 +20,15 @@ export const bearerSession: MiddlewareFactory = ({ options, provider, clock, log
     if (options.bearerTokenLoginFallback) return false;
     httpError(scope, 403);
     return true;
-  },
-});
+  };
+  return {
+    name: 'bearerSession',
+    handle(scope) {
+      if (!options.skipJwtBearerTokens || scope.session) return false;
+      const now = clock.now();
+      const result = loadBearerSession(scope.req.headers.authorization, provider.bearerVerifiers, now);
+      // A token seen before is checked synchronously: no promise and no tick on every API call.
+      return result instanceof Promise ? result.then((r) => apply(scope, now, r)) : apply(scope, now, result);
+    },
+  };
+};

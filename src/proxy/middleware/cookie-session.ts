@@ -6,39 +6,50 @@ import type { ProxyContext } from '../context.js';
 import { formatGoDuration } from '../go-duration.js';
 import { sessionString } from '../proxy-log.js';
 import type { RequestScope } from '../scope.js';
-import type { SessionState } from '../session/cookie-codec.js';
+import type { OpenResult, SessionState } from '../session/cookie-codec.js';
 
 /** `isFatalRefreshError`: the IdP says the grant or client is gone, so the session is dropped at once. */
 const FATAL_REFRESH = /invalid_grant|invalid_client/;
 
 export const cookieSession: MiddlewareFactory = (ctx) => ({
   name: 'cookieSession',
-  async handle(scope) {
+  handle(scope) {
+    // Synchronous when there is nothing to load (every bearer call): no promise and no tick for the chain.
     if (scope.session) return false;
     const now = ctx.clock.now();
     const loaded = ctx.store.load(scope, now);
     if (loaded === undefined) return false;
-    let error: string | undefined;
-    let session: SessionState | undefined;
-    if (!loaded.ok) error = loaded.message;
-    else {
-      session = loaded.session;
-      const refreshError = await refreshIfNeeded(ctx, scope, session, now);
-      if (refreshError !== undefined) {
-        error = `error refreshing access token for session (${sessionString(session)}): ${refreshError}`;
-        session = undefined;
-      }
-    }
-    if (error !== undefined) {
-      ctx.log.errorf('stored_session.go:121', `Error loading cookied session: ${error}, removing session`);
-      ctx.store.clear(scope);
-      return false;
-    }
-    scope.session = session;
-    scope.sessionSource = 'cookie';
-    return false;
+    return loadCookieSession(ctx, scope, loaded, now);
   },
 });
+
+/** The opened cookie: refreshed when due and validated, or logged, cleared and dropped. */
+async function loadCookieSession(
+  ctx: ProxyContext,
+  scope: RequestScope,
+  loaded: OpenResult,
+  now: number,
+): Promise<boolean> {
+  let error: string | undefined;
+  let session: SessionState | undefined;
+  if (!loaded.ok) error = loaded.message;
+  else {
+    session = loaded.session;
+    const refreshError = await refreshIfNeeded(ctx, scope, session, now);
+    if (refreshError !== undefined) {
+      error = `error refreshing access token for session (${sessionString(session)}): ${refreshError}`;
+      session = undefined;
+    }
+  }
+  if (error !== undefined) {
+    ctx.log.errorf('stored_session.go:121', `Error loading cookied session: ${error}, removing session`);
+    ctx.store.clear(scope);
+    return false;
+  }
+  scope.session = session;
+  scope.sessionSource = 'cookie';
+  return false;
+}
 
 /**
  * `refreshSessionIfNeeded`: nothing until the session is older than `cookie-refresh`; then a refresh (which needs

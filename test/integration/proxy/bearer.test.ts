@@ -71,6 +71,25 @@ describe('bearer tokens from the lab IdP', () => {
     );
   });
 
+  test('a token verified once is checked again without a promise, and still against the clock', async () => {
+    const lab = await testLab();
+    const { verifier } = labVerifier(lab);
+    const token = await lab.token({ user: 'alice' });
+    const first = loadBearerSession(`Bearer ${token}`, [verifier], lab.clock.now());
+    expect(first).toBeInstanceOf(Promise); // the signature is checked against the JWKS once
+    expect((await first)?.session?.email).toBe('alice@example.com');
+    const again = loadBearerSession(`Bearer ${token}`, [verifier], lab.clock.now());
+    expect(again).not.toBeInstanceOf(Promise);
+    expect((again as Awaited<typeof again>)?.session?.email).toBe('alice@example.com');
+    // Expiry is not remembered: a day later the same token fails, synchronously, with go-oidc's text.
+    lab.clock.advance(86_401_000);
+    const later = loadBearerSession(`Bearer ${token}`, [verifier], lab.clock.now());
+    expect(later).not.toBeInstanceOf(Promise);
+    expect((later as Awaited<typeof later>)?.error).toMatch(
+      /^\[unable to verify bearer token, failed to verify token: oidc: token is expired \(Token Expiry: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC\)\]$/,
+    );
+  });
+
   test('§D 1: an mlflow-cli token against client-id oauth2-proxy alone; the audience scope fixes it', async () => {
     const lab = await testLab();
     const { verifier } = labVerifier(lab, { audiences: ['oauth2-proxy'] });

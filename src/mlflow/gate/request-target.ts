@@ -1,0 +1,24 @@
+// The path and query a gate decision is made on and forwards: the request target as the WHATWG URL parser reads it.
+
+/** A request target the WHATWG parser would return unchanged: a path of plain segments and a plain query. */
+const PLAIN_TARGET = /^\/(?!\/)[\w\-/]*(\?[\w\-.~=&%+]*)?$/;
+
+/**
+ * The path and query the decision is made on. A plain target (every MLflow client call) is split as it is; any
+ * other goes through the URL parser, which resolves dot segments and percent-encodes as MLflow's server sees it.
+ * The parser was a tenth of the gate's time per call.
+ */
+export function requestTarget(raw: string): {
+  pathname: string;
+  search: string;
+  searchParams: URLSearchParams;
+} {
+  if (!PLAIN_TARGET.test(raw)) return new URL(raw, 'http://gate');
+  const q = raw.indexOf('?');
+  const search = q < 0 || q === raw.length - 1 ? '' : raw.slice(q);
+  return {
+    pathname: q < 0 ? raw : raw.slice(0, q),
+    search,
+    searchParams: new URLSearchParams(search),
+  };
+}
