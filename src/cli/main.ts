@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { enableCompileCache } from 'node:module';
-import { hideBin } from 'yargs/helpers';
+import { relaunchUpWithLabHeap } from './lab-heap.js';
 
+// `up` relaunches itself with a smaller young generation first, before anything is loaded twice.
+relaunchUpWithLabHeap(process.argv);
 // Cache compiled code between runs (Node >= 22.1): start-up is mostly parsing oidc-provider, koa and zod.
 // It must run before those modules load, hence the dynamic import below.
 enableCompileCache?.();
+const { hideBin } = await import('yargs/helpers');
 const { main } = await import('./program.js');
 process.exitCode = await main(hideBin(process.argv));

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { LAB_HEAP_FLAG } from '../../src/cli/lab-heap.js';
 import { upJson } from './up-json.js';
 
 const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -326,6 +327,31 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     expect(payload.groups).toEqual(['team-a-editors']);
     expect(payload.exp! - payload.iat!).toBe(86_400);
   });
+
+  // process.execve needs Node >= 23.11 off Windows, /proc needs Linux; elsewhere up runs with V8's own sizing.
+  const canRelaunch =
+    process.platform === 'linux' && typeof (process as { execve?: unknown }).execve === 'function';
+  test.skipIf(!canRelaunch)(
+    'up runs the lab with a 4 MB young generation, in the very process whose pid it prints; a user’s own sizing wins',
+    async () => {
+      const cmdline = async (pid: number) => (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      const box = await sandbox();
+      const { info, child } = await up(box);
+      expect(info.pid).toBe(child.pid);
+      const args = await cmdline(info.pid);
+      expect(args.slice(0, 3)).toEqual([process.execPath, LAB_HEAP_FLAG, BIN]);
+      expect(args).toContain('up');
+
+      const own = await sandbox();
+      const started = await upJson({
+        cwd: own.dir,
+        env: { ...own.env, NODE_OPTIONS: '--max-semi-space-size=8' },
+        args: ['--mlflow', 'emulator'],
+      });
+      running.push(started.child);
+      expect((await cmdline(started.info.pid)).slice(0, 2)).toEqual([process.execPath, BIN]);
+    },
+  );
 
   test('token: client_credentials --json, --expires-in, --scope, --audience', async () => {
     const box = await sandbox();
