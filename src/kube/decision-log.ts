@@ -20,26 +20,29 @@ export interface KubeDecision {
   explanation: RbacExplanation;
 }
 
-/** A bounded ring: the lab runs for days, and only the recent decisions are worth showing. */
-export class DecisionLog {
+/**
+ * A bounded ring: the lab runs for days, and only the recent decisions are worth showing. Adding is O(1) (the
+ * gate adds one per MLflow call; an array's shift() moved all the others every time).
+ */
+export class DecisionLog<T = KubeDecision> {
   readonly #capacity: number;
-  readonly #entries: KubeDecision[] = [];
+  readonly #entries: T[] = [];
   #next = 0;
 
   constructor(capacity = 1000) {
     this.#capacity = capacity;
   }
 
-  add(decision: KubeDecision): void {
+  add(decision: T): void {
     if (this.#entries.length < this.#capacity) this.#entries.push(decision);
     else this.#entries[this.#next] = decision;
     this.#next = (this.#next + 1) % this.#capacity;
   }
 
   /** Newest first. */
-  list(): KubeDecision[] {
+  list(): T[] {
     const n = this.#entries.length;
-    const out: KubeDecision[] = [];
+    const out: T[] = [];
     for (let k = 1; k <= n; k++) out.push(this.#entries[(this.#next - k + n * 2) % n]!);
     return out;
   }

@@ -9,6 +9,7 @@ import { createClock, type LabClock } from '../../clock.js';
 import { DEFAULT_HOST } from '../../config/defaults.js';
 import { listen } from '../../listen.js';
 import { childLogger, noopLogger, type Logger } from '../../log.js';
+import { DecisionLog } from '../../kube/decision-log.js';
 import type { ResourceAttributes } from '../../kube/types.js';
 import { DecisionCache } from './decision-cache.js';
 import { MESSAGES, pluginError, type GateError } from './errors.js';
@@ -101,9 +102,9 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   const upstream = new URL(config.upstream);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   // Kept with the time as a number: formatting it (toISOString) was the costliest line of a request's review.
-  const decisions: DecisionRecord[] = [];
+  const decisions = new DecisionLog<DecisionRecord>(1000);
   const recentDecisions = (): GateDecision[] =>
-    decisions.map(({ atMs, ...d }) => ({ at: new Date(atMs).toISOString(), ...d })).reverse();
+    decisions.list().map(({ atMs, ...d }) => ({ at: new Date(atMs).toISOString(), ...d }));
   const hidden = hiddenNamespaces(options.namespaceExcludeGlobs);
   const exists = (name: string) => config.namespaces().includes(name) && !hidden(name);
 
@@ -165,8 +166,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     const finish = (status: number, outcome: string) => {
       record.status = status;
       record.outcome = outcome;
-      decisions.push(record);
-      if (decisions.length > 1000) decisions.shift();
+      decisions.add(record);
     };
 
     // Workspace resolution runs before authentication, in MLflow's flat shape (§5.1).

@@ -1,7 +1,10 @@
 // The path and query a gate decision is made on and forwards: the request target as the WHATWG URL parser reads it.
 
-/** A request target the WHATWG parser would return unchanged: a path of plain segments and a plain query. */
-const PLAIN_TARGET = /^\/(?!\/)[\w\-/]*(\?[\w\-.~=&%+]*)?$/;
+/**
+ * A request target the WHATWG parser would return unchanged: segments of plain characters, none of them `.` or
+ * `..` (dots inside a segment, as in `2.0`, are plain), no leading `//`, and a plain query.
+ */
+const PLAIN_TARGET = /^(?!\/\/)(?:\/(?!\.\.?(?:[/?]|$))[\w\-.]*)+(?:\?[\w\-.~=&%+]*)?$/;
 
 /**
  * The path and query the decision is made on. A plain target (every MLflow client call) is split as it is; any

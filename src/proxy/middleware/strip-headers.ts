@@ -24,7 +24,11 @@ export function injectedRequestHeaders(o: ProxyOptions): Set<string> {
   return names;
 }
 
-export const normaliseHeaderName = (name: string) => name.toLowerCase().replace(/_/g, '-');
+export const normaliseHeaderName = (name: string) => {
+  const lower = name.toLowerCase();
+  // Most names have no underscore: no regex run for them (this runs for every header of every request).
+  return lower.includes('_') ? lower.replace(/_/g, '-') : lower;
+};
 
 export const stripHeaders: MiddlewareFactory = ({ options }) => {
   const strip = options.skipAuthStripHeaders ? injectedRequestHeaders(options) : new Set<string>();

@@ -1,5 +1,6 @@
 // The kubernetes-auth gate through the whole lab with real tokens (mlflow-workspaces-k8s-auth.md §4-§8,
 // kubernetes-auth-observed.md §2): client → proxy → gate → emulator, the gate asking the fake kube-apiserver.
+import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { startLab, type StartedLab } from '../../../src/index.js';
@@ -51,6 +52,36 @@ function client(lab: StartedLab, token: string, workspace?: string) {
 }
 
 describe('kubernetes-auth gate (§4, §6, §7)', () => {
+  test('a target with dot segments is decided and forwarded as resolved; decisions are listed newest first', async () => {
+    const lab = await gateLab();
+    const token = await lab.token({ user: 'alice' });
+    const alice = client(lab, token, 'team-a');
+    const { json } = await alice.post('experiments/create', { name: 'dots' });
+    // fetch() resolves dot segments itself; node:http sends the target as written, as curl --path-as-is does.
+    const raw = `/api/2.0/mlflow/runs/../experiments/get?experiment_id=${json.experiment_id}`;
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.get(
+        new URL(lab.trackingUri!),
+        { path: raw, headers: { authorization: `Bearer ${token}`, 'x-mlflow-workspace': 'team-a' } },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
+      req.on('error', reject);
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).experiment.name).toBe('dots');
+    const [latest, before] = lab.gate!.decisions();
+    expect([latest!.method, latest!.path, latest!.outcome]).toEqual([
+      'GET',
+      '/api/2.0/mlflow/experiments/get',
+      'allowed',
+    ]);
+    expect(before!.path).toBe('/api/2.0/mlflow/experiments/create');
+  });
+
   test('alice writes in team-a; her run is owned by her e-mail whatever user_id the body says', async () => {
     const lab = await gateLab();
     const alice = client(lab, await lab.token({ user: 'alice' }), 'team-a');
