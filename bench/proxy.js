@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { processCpuMs } from './process-cpu.js';
 import { TOKEN_REQUEST } from './token-request.js';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
@@ -38,6 +39,14 @@ export const PROXY_FIGURES = [
     target: { text: '≥ 70 % of direct', met: (ours, ref) => ours >= 0.7 * ref },
   },
   {
+    id: 'proxyCpuUsPerCall_c16',
+    label: `  lab CPU per call, ${CONNECTIONS} conn. (µs)`,
+    reference: DIRECT,
+    unit: 'µs',
+    better: 'lower',
+    target: { text: '— (throughput is one core ÷ this)' },
+  },
+  {
     id: 'proxyP50Ms',
     label: 'proxy + gate: experiments/get with a bearer, 1 conn., p50 (ms)',
     reference: DIRECT,
@@ -45,6 +54,15 @@ export const PROXY_FIGURES = [
     better: 'lower',
     delta: true,
     target: { text: '≤ +0.5 ms', met: (ours, ref) => ours - ref <= 0.5 },
+  },
+  {
+    id: 'proxyP99Ms',
+    label: '  1 conn., p99 (ms)',
+    reference: DIRECT,
+    unit: 'ms',
+    better: 'lower',
+    delta: true,
+    target: { text: '— (recorded)' },
   },
   {
     id: 'labRssMb',
@@ -125,20 +143,26 @@ export async function proxyCost({ rounds, samples, log = console.log }) {
             ['reference', direct],
             ['ours', proxied],
           ]) {
+        const cpuBefore = await processCpuMs(lab.pid);
         const r = await autocannon({
           url: target.url,
           headers: target.headers,
           connections: CONNECTIONS,
           duration: LOAD_S,
         });
+        const cpuMs = (await processCpuMs(lab.pid)) - cpuBefore;
         if (r.non2xx > 0 || r.errors > 0)
           throw new Error(`${target.url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         samples.proxyRps_c16[side].push(r.requests.average);
+        if (Number.isFinite(cpuMs) && r.requests.total > 0)
+          samples.proxyCpuUsPerCall_c16[side].push((1000 * cpuMs) / r.requests.total);
         if (side === 'ours') proxiedRequests += r.requests.total;
       }
       const { ours, reference } = await latencyPairs(proxied, direct, LATENCY_PAIRS);
       samples.proxyP50Ms.ours.push(median(ours));
       samples.proxyP50Ms.reference.push(median(reference));
+      samples.proxyP99Ms.ours.push(quantile(ours, 0.99));
+      samples.proxyP99Ms.reference.push(quantile(reference, 0.99));
       log(`  proxy: round ${round + 1}/${rounds} done`);
     }
     samples.labRssAfterLoadMb.reference.push(idleRss);
@@ -211,6 +235,12 @@ function timed(target, agent) {
     });
     req.on('error', reject);
   });
+}
+
+/** The value below which a fraction q of the samples fall (nearest rank). */
+function quantile(values, q) {
+  const s = [...values].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
 }
 
 function median(values) {
