@@ -194,7 +194,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       return sendError(res, pluginError('ENDPOINT_NOT_FOUND', MESSAGES.endpointNotFound));
     }
 
-    const body = await readBody(req, url.pathname);
+    const body = readsBody(req, url.pathname) ? await readBody(req) : NO_JSON;
     if (body.tooLarge) {
       finish(413, 'request body too large for the gate to inspect');
       return sendError(
@@ -226,9 +226,15 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     };
 
     let responseFilter: ResponseFilter | undefined;
+    // Rules whose broad review is cached as allowed are decided here, as authorize() would decide them, without a
+    // promise each: a client's repeated calls are all like that. The first other rule goes the whole way.
+    const rules = found.entry.rules;
+    let next = 0;
+    while (next < rules.length && allowedFromCache(rules[next]!, workspace, identity.cacheKey, record))
+      next++;
     try {
-      for (const rule of found.entry.rules) {
-        const filter = await authorize(rule, workspace, fields, review);
+      for (; next < rules.length; next++) {
+        const filter = await authorize(rules[next]!, workspace, fields, review);
         responseFilter ??= filter;
       }
     } catch (error) {
@@ -269,6 +275,25 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       lookups.forgetExperiment(workspace, String(renamed));
   }
 
+  /**
+   * authorize()'s answer for a rule that needs only its broad review, when the cache holds an allow for it: the
+   * review is recorded as cached and true returned. False when the rule needs more (it is then authorized fully).
+   */
+  function allowedFromCache(
+    rule: AuthRule,
+    workspace: string | undefined,
+    identityKey: string,
+    record: DecisionRecord,
+  ): boolean {
+    if (rule.deny || rule.workspaceAccessCheck || rule.collectionPolicy === 'response_filter_workspaces')
+      return false;
+    if (rule.requiresWorkspace !== false && !workspace) return false;
+    const attributes = broadAttributes(rule, workspace);
+    if (cache.get(DecisionCache.key(identityKey, attributes)) !== true) return false;
+    record.reviews.push({ attributes, allowed: true, cached: true });
+    return true;
+  }
+
   type Review = (a: ResourceAttributes) => Promise<boolean>;
   type ResponseFilter = (json: Record<string, unknown>, review: Review) => Promise<Record<string, unknown>>;
 
@@ -292,13 +317,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     }
     if (rule.requiresWorkspace !== false && !workspace)
       throw new Denied(pluginError('INVALID_PARAMETER_VALUE', MESSAGES.workspaceRequired));
-    const base: ResourceAttributes = {
-      group: GROUP,
-      resource: rule.resource,
-      verb: rule.verb,
-      ...(workspace !== undefined && { namespace: workspace }),
-      ...(rule.subresource !== undefined && { subresource: rule.subresource }),
-    };
+    const base = broadAttributes(rule, workspace);
     if (rule.collectionPolicy === 'response_filter_workspaces') return filterWorkspaces;
     if (await review(base)) return undefined;
 
@@ -439,17 +458,8 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     return pluginError('INTERNAL_ERROR', MESSAGES.kubeFailure(detail));
   }
 
-  /** JSON bodies are read (names, user_id); anything else streams. */
-  async function readBody(
-    req: http.IncomingMessage,
-    pathname: string,
-  ): Promise<{ raw: Buffer | undefined; json: Record<string, unknown> | undefined; tooLarge?: boolean }> {
-    const type = String(req.headers['content-type'] ?? '');
-    const method = req.method ?? 'GET';
-    if (method === 'GET' || method === 'HEAD' || !(type.includes('json') || type === ''))
-      return { raw: undefined, json: undefined };
-    if (/^\/(api|ajax-api)\/2\.0\/mlflow-artifacts\//.test(pathname))
-      return { raw: undefined, json: undefined };
+  /** The whole JSON body; `tooLarge` past MAX_JSON_BODY (the rest is drained). */
+  async function readBody(req: http.IncomingMessage): Promise<GateBody> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const c of req as AsyncIterable<Buffer>) {
@@ -695,6 +705,35 @@ function referencePresent(rule: AuthRule, f: RequestFields): boolean {
       (k) => f.params[k] !== undefined || (f.body !== undefined && f.body[k] !== undefined) || f.query.has(k),
     )
   );
+}
+
+interface GateBody {
+  raw: Buffer | undefined;
+  json: Record<string, unknown> | undefined;
+  tooLarge?: boolean;
+}
+
+/** What the gate reads of a request it does not read the body of. */
+const NO_JSON: GateBody = Object.freeze({ raw: undefined, json: undefined });
+
+/** JSON bodies are read (names, user_id); anything else streams: GET, HEAD, other types, artifact uploads. */
+function readsBody(req: http.IncomingMessage, pathname: string): boolean {
+  const method = req.method ?? 'GET';
+  if (method === 'GET' || method === 'HEAD') return false;
+  const type = String(req.headers['content-type'] ?? '');
+  if (!(type.includes('json') || type === '')) return false;
+  return !/^\/(api|ajax-api)\/2\.0\/mlflow-artifacts\//.test(pathname);
+}
+
+/** The broad review of a rule (§4.2): the rule's resource, verb and subresource in the request's workspace. */
+function broadAttributes(rule: AuthRule, workspace: string | undefined): ResourceAttributes {
+  return {
+    group: GROUP,
+    resource: rule.resource,
+    verb: rule.verb,
+    ...(workspace !== undefined && { namespace: workspace }),
+    ...(rule.subresource !== undefined && { subresource: rule.subresource }),
+  };
 }
 
 const NO_BODY = Buffer.alloc(0);

@@ -52,6 +52,29 @@ function client(lab: StartedLab, token: string, workspace?: string) {
 }
 
 describe('kubernetes-auth gate (§4, §6, §7)', () => {
+  test('decisions record each review as made or taken from the cache, allows and denials alike', async () => {
+    const lab = await gateLab();
+    const alice = client(lab, await lab.token({ user: 'alice' }), 'team-a');
+    const bob = client(lab, await lab.token({ user: 'bob' }), 'team-a');
+    const { json } = await alice.post('experiments/create', { name: 'cached' });
+    const get = `experiments/get?experiment_id=${json.experiment_id}`;
+    const reviews = () =>
+      lab.gate!.decisions()[0]!.reviews.map((r) => [r.attributes.verb, r.allowed, r.cached]);
+    expect((await alice.get(get)).status).toBe(200);
+    expect(reviews()).toEqual([['get', true, false]]);
+    expect((await alice.get(get)).status).toBe(200);
+    expect(reviews()).toEqual([['get', true, true]]);
+    expect((await bob.post('experiments/create', { name: 'not-bobs' })).json).toEqual(DENIED);
+    const denied = reviews();
+    expect(denied.length).toBeGreaterThan(0);
+    expect(denied.every(([, allowed, cached]) => allowed === false && cached === false)).toBe(true);
+    expect((await bob.post('experiments/create', { name: 'not-bobs' })).json).toEqual(DENIED);
+    expect(reviews()).toEqual(denied.map(([verb]) => [verb, false, true]));
+    lab.clock.advance('301s'); // past the plugin's 300 s cache, the same call is reviewed again
+    expect((await alice.get(get)).status).toBe(200);
+    expect(reviews()).toEqual([['get', true, false]]);
+  });
+
   test('a target with dot segments is decided and forwarded as resolved; decisions are listed newest first', async () => {
     const lab = await gateLab();
     const token = await lab.token({ user: 'alice' });
