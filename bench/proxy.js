@@ -6,18 +6,14 @@
 // own, the clients (autocannon for throughput, Node's http with one keep-alive socket for latency) in this one.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { processCpuMs } from './process-cpu.js';
-import { TOKEN_REQUEST } from './token-request.js';
+import { TOKEN_REQUEST, UP_ARGS } from './lab.js';
 
-const BENCH = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = path.join(BENCH, '..');
 /** A small, real MLflow call: an experiments/get in team-a (the experiment is created first, untimed). */
 const API = '/api/2.0/mlflow';
 const CONNECTIONS = 16;
@@ -256,19 +252,7 @@ function median(values) {
 async function startLabProcess() {
   const child = spawn(
     process.execPath,
-    [
-      path.join(ROOT, 'dist/cli/main.js'),
-      'up',
-      '--mlflow',
-      'emulator',
-      '--port',
-      '0',
-      '--idp-port',
-      '0',
-      '--mlflow-port',
-      '0',
-      '--json',
-    ],
+    UP_ARGS,
     // The banner and warnings go to stderr, kept for an error message only.
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import { EMULATOR_FIGURES, emulatorLatency } from './emulator.js';
 import { processCpuMs } from './process-cpu.js';
 import { PROXY_FIGURES, proxyCost } from './proxy.js';
-import { TOKEN_REQUEST } from './token-request.js';
+import { TOKEN_REQUEST, UP_ARGS } from './lab.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH = path.join(ROOT, 'bench');
@@ -34,20 +34,7 @@ const STOP_AFTER_MS = 200;
 const SERVERS = {
   ours: {
     name: 'mlflow-authlab',
-    args: [
-      path.join(ROOT, 'dist/cli/main.js'),
-      'up',
-      // The figure is the emulator lab's (DESIGN.md); `auto` would add the container engine's probe.
-      '--mlflow',
-      'emulator',
-      '--port',
-      '0',
-      '--idp-port',
-      '0',
-      '--mlflow-port',
-      '0',
-      '--json',
-    ],
+    args: UP_ARGS,
   },
   reference: { name: 'oauth2-mock-server', args: [path.join(BENCH, 'reference-server.js')] },
 };

@@ -2,7 +2,7 @@
 // §A3 "Pipeline"; pkg/middleware/jwt_session.go).
 import { extractBearer } from './extract.js';
 import type { BearerSession } from './session-from-claims.js';
-import type { BearerVerifier } from './verifier.js';
+import type { BearerVerifier, VerifyResult } from './verifier.js';
 
 export type LoadResult =
   { session: BearerSession; error?: undefined } | { session?: undefined; error: string };
@@ -23,34 +23,21 @@ export function loadBearerSession(
   if (authorizationHeader === undefined || authorizationHeader === '') return undefined;
   const extracted = extractBearer(authorizationHeader);
   if (extracted.error !== undefined) return { error: extracted.error };
+  const token = extracted.token;
   // "This leading error message only occurs if all session loaders fail."
   const errors = ['unable to verify bearer token'];
-  for (let i = 0; i < verifiers.length; i++) {
-    const result = verifiers[i]!.verify(extracted.token, now);
-    if (result instanceof Promise)
-      return result.then((r) =>
-        r.session ? r : rest(extracted.token, verifiers, i + 1, now, [...errors, r.error]),
-      );
+  // Each verifier in turn; the walk stays synchronous until one answers with a promise.
+  const from = (i: number): LoadResult | Promise<LoadResult> => {
+    if (i === verifiers.length) return { error: aggregateError(errors) };
+    const result = verifiers[i]!.verify(token, now);
+    return result instanceof Promise ? result.then((r) => settle(r, i)) : settle(result, i);
+  };
+  const settle = (result: VerifyResult, i: number): LoadResult | Promise<LoadResult> => {
     if (result.session) return { session: result.session };
     errors.push(result.error);
-  }
-  return { error: aggregateError(errors) };
-}
-
-/** The verifiers after one that answered asynchronously, in order. */
-async function rest(
-  token: string,
-  verifiers: readonly BearerVerifier[],
-  from: number,
-  now: number | Date,
-  errors: string[],
-): Promise<LoadResult> {
-  for (const verifier of verifiers.slice(from)) {
-    const result = await verifier.verify(token, now);
-    if (result.session) return { session: result.session };
-    errors.push(result.error);
-  }
-  return { error: aggregateError(errors) };
+    return from(i + 1);
+  };
+  return from(0);
 }
 
 /** k8s.io/apimachinery/pkg/util/errors aggregate: duplicates dropped, brackets only around two or more. */

@@ -100,7 +100,7 @@ export function createVerifier(options: VerifierOptions): BearerVerifier {
     // 6. Signature: cached keys, then the JWKS fetched again once.
     const kid = typeof header.value.kid === 'string' ? header.value.kid : '';
     const signature = keys.verify(token, kid, alg);
-    return typeof signature === 'object'
+    return signature instanceof Promise
       ? signature.then((checked) => afterSignature(token, claims, checked))
       : afterSignature(token, claims, signature);
   }
