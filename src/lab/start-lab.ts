@@ -265,13 +265,15 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     // The kubernetes-auth plugin's rules between the proxy and MLflow, asking the fake kube-apiserver in-process;
     // not when the real plugin runs inside MLflow.
     if (mlflow && !options.mlflow?.plugin) {
+      // The config's workspaces are fixed for the lab's life: listed once, not on every request.
+      const workspaceNames = config.workspaces.items.map((w) => w.name);
       gate = await createGate({
         upstream: mlflow.url,
         options: gateOptionsFrom(config.gate, {
           ...(config.workspaces.default !== undefined && { defaultWorkspace: config.workspaces.default }),
         }),
         reviewer: inProcessReviewer(kube),
-        namespaces: () => config.workspaces.items.map((w) => w.name),
+        namespaces: () => workspaceNames,
         // The emulator runs in this process: the gate hands requests to it directly, as the proxy does to the gate.
         ...(mlflow.emulator && { inProcess: mlflow.emulator.dispatch }),
         clock,

@@ -17,9 +17,9 @@ import { resolveIdentity, type GateIdentity } from './identity.js';
 import { NameLookups, parseNames, type RequestFields } from './names.js';
 import type { GateOptions } from './options.js';
 import type { AccessReviewer } from './reviewer.js';
-import { compileRouteTable, type AuthRule } from './route-table.js';
+import { compileRouteTable, type AuthRule, type RouteLookup } from './route-table.js';
 import { WORKSPACE_PERMISSION_RESOURCE_PRIORITY } from './rules.js';
-import { requestTarget } from './request-target.js';
+import { requestTarget, type RequestTarget } from './request-target.js';
 import { hiddenNamespaces, resolveWorkspace } from './workspace.js';
 
 /** Every review is for this API group (§3.1 `DEFAULT_AUTH_GROUP`). */
@@ -87,6 +87,8 @@ type DecisionRecord = Omit<GateDecision, 'at'> & { atMs: number };
 /** Request headers the gate does not pass to MLflow: hop-by-hop ones, and the workspace it sets itself. */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'x-mlflow-workspace']);
 
+const DONE = Promise.resolve();
+
 class Denied extends Error {
   constructor(readonly error: GateError) {
     super(error.body);
@@ -106,7 +108,15 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   const recentDecisions = (): GateDecision[] =>
     decisions.list().map(({ atMs, ...d }) => ({ at: new Date(atMs).toISOString(), ...d }));
   const hidden = hiddenNamespaces(options.namespaceExcludeGlobs);
-  const exists = (name: string) => config.namespaces().includes(name) && !hidden(name);
+  // The globs' answer for a name never changes; kept for the names that exist (a bounded set), so a call runs no
+  // regex.
+  const shown = new Map<string, boolean>();
+  const exists = (name: string) => {
+    if (!config.namespaces().includes(name)) return false;
+    let visible = shown.get(name);
+    if (visible === undefined) shown.set(name, (visible = !hidden(name)));
+    return visible;
+  };
 
   /** The backend, called directly as the plugin reads MLflow's own stores (id → name lookups). */
   const backendGet = (path: string, workspace: string) =>
@@ -132,26 +142,46 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   const lookups = new NameLookups(backendGet, clock);
 
   /** Nothing a request does may take the lab down: an unexpected error is the plugin's INTERNAL_ERROR. */
-  const safeHandle = (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> =>
-    handle(req, res).catch((error: unknown) => {
-      log.error(`unexpected error on ${req.method} ${req.url}: ${(error as Error).message}`);
-      if (!res.headersSent) sendError(res, pluginError('INTERNAL_ERROR', (error as Error).message));
-      else res.destroy();
-    });
+  const failed = (req: http.IncomingMessage, res: http.ServerResponse, error: unknown): void => {
+    log.error(`unexpected error on ${req.method} ${req.url}: ${(error as Error).message}`);
+    if (!res.headersSent) sendError(res, pluginError('INTERNAL_ERROR', (error as Error).message));
+    else res.destroy();
+  };
+  const safeHandle = (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    let done: Promise<void>;
+    try {
+      done = handle(req, res);
+    } catch (error) {
+      failed(req, res, error);
+      return DONE;
+    }
+    return done.catch((error: unknown) => failed(req, res, error));
+  };
   const server = http.createServer((req, res) => void safeHandle(req, res));
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** Ends a decision: its status and outcome, into the log. */
+  const finish = (record: DecisionRecord, status: number, outcome: string): void => {
+    record.status = status;
+    record.outcome = outcome;
+    decisions.add(record);
+  };
+
+  /**
+   * The pipeline up to the first step that has to wait. A client's repeated call (its broad reviews cached as
+   * allowed, no body to read) is decided and handed to MLflow here, without an async frame or a closure per call;
+   * any other request goes on in `decide`.
+   */
+  function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = requestTarget(req.url ?? '/');
     const method = req.method ?? 'GET';
     if (url.pathname === '/_authlab/decisions' && method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ decisions: recentDecisions() }));
-      return;
+      return DONE;
     }
     const found = table.lookup(method, url.pathname);
     // What is forwarded is the path the decision was made on (dot segments resolved), never the raw one.
-    const canonical = `${url.pathname}${url.search}`;
-    if (found.kind === 'unprotected') return forwardAsIs(req, res, canonical);
+    if (found.kind === 'unprotected') return forwardAsIs(req, res, `${url.pathname}${url.search}`);
 
     const record: DecisionRecord = {
       atMs: clock.now(),
@@ -163,11 +193,6 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       status: 0,
       outcome: '',
     };
-    const finish = (status: number, outcome: string) => {
-      record.status = status;
-      record.outcome = outcome;
-      decisions.add(record);
-    };
 
     // Workspace resolution runs before authentication, in MLflow's flat shape (§5.1).
     const ws = resolveWorkspace(req.headers['x-mlflow-workspace'], {
@@ -175,28 +200,56 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       exists,
     });
     if ('error' in ws) {
-      finish(ws.error.status, ws.error.message);
-      return sendError(res, { status: ws.error.status, body: JSON.stringify(ws.error.toJSON()) });
+      finish(record, ws.error.status, ws.error.message);
+      sendError(res, { status: ws.error.status, body: JSON.stringify(ws.error.toJSON()) });
+      return DONE;
     }
     const workspace = ws.workspace;
     record.workspace = workspace;
 
     const who = resolveIdentity(req.headers, options);
     if ('error' in who) {
-      finish(401, who.error);
-      return sendError(res, pluginError('UNAUTHENTICATED', who.error));
+      finish(record, 401, who.error);
+      sendError(res, pluginError('UNAUTHENTICATED', who.error));
+      return DONE;
     }
     const identity = who.identity;
     record.username = identity.username;
 
     if (found.kind === 'unmapped') {
-      finish(404, 'no rule for this route');
-      return sendError(res, pluginError('ENDPOINT_NOT_FOUND', MESSAGES.endpointNotFound));
+      finish(record, 404, 'no rule for this route');
+      sendError(res, pluginError('ENDPOINT_NOT_FOUND', MESSAGES.endpointNotFound));
+      return DONE;
     }
 
+    // Rules whose broad review is cached as allowed are decided here, as authorize() would decide them, without a
+    // promise each: a client's repeated calls are all like that. The first other rule goes the whole way.
+    const rules = found.entry.rules;
+    let next = 0;
+    while (next < rules.length && allowedFromCache(rules[next]!, workspace, identity.cacheKey, record))
+      next++;
+    if (next === rules.length && !readsBody(req, url.pathname)) {
+      // Nothing left to decide or rewrite: no body (so no user_id to override, no rename to follow), no filter.
+      finish(record, 200, 'allowed');
+      return forward(req, res, `${url.pathname}${url.search}`, workspace);
+    }
+    return decide(req, res, url, found, record, identity, next);
+  }
+
+  /** The rest of the pipeline, from the first rule not decided from the cache (`next`); reads the body if JSON. */
+  async function decide(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: RequestTarget,
+    found: Extract<RouteLookup, { kind: 'rules' }>,
+    record: DecisionRecord,
+    identity: GateIdentity,
+    next: number,
+  ): Promise<void> {
+    const { method, workspace } = record;
     const body = readsBody(req, url.pathname) ? await readBody(req) : NO_JSON;
     if (body.tooLarge) {
-      finish(413, 'request body too large for the gate to inspect');
+      finish(record, 413, 'request body too large for the gate to inspect');
       return sendError(
         res,
         pluginError('INVALID_PARAMETER_VALUE', `Request body exceeds ${MAX_JSON_BODY} bytes.`),
@@ -212,26 +265,21 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       path: url.pathname,
     };
     const review = async (attributes: ResourceAttributes): Promise<boolean> => {
-      const key = DecisionCache.key(identity.cacheKey, attributes);
-      const hit = cache.get(key);
+      const key = DecisionCache.key(attributes);
+      const hit = cache.get(identity.cacheKey, key);
       if (hit !== undefined) {
         record.reviews.push({ attributes, allowed: hit, cached: true });
         return hit;
       }
       const r = await config.reviewer.review(identity, attributes);
       if (r.kind === 'failed') throw new Denied(kubeFailure(r.status, r.detail, identity));
-      cache.set(key, r.allowed);
+      cache.set(identity.cacheKey, key, r.allowed);
       record.reviews.push({ attributes, allowed: r.allowed, cached: false });
       return r.allowed;
     };
 
     let responseFilter: ResponseFilter | undefined;
-    // Rules whose broad review is cached as allowed are decided here, as authorize() would decide them, without a
-    // promise each: a client's repeated calls are all like that. The first other rule goes the whole way.
     const rules = found.entry.rules;
-    let next = 0;
-    while (next < rules.length && allowedFromCache(rules[next]!, workspace, identity.cacheKey, record))
-      next++;
     try {
       for (; next < rules.length; next++) {
         const filter = await authorize(rules[next]!, workspace, fields, review);
@@ -240,18 +288,18 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     } catch (error) {
       if (!(error instanceof Denied)) throw error;
       const parsed = JSON.parse(error.error.body) as { error: { message: string } };
-      finish(error.error.status, parsed.error.message);
+      finish(record, error.error.status, parsed.error.message);
       return sendError(res, error.error);
     }
 
     // §7: runs/create is recorded under the caller, whatever user_id the body says.
     let payload =
       fields.changed && fields.body && method !== 'GET' ? Buffer.from(JSON.stringify(fields.body)) : body.raw;
-    if (found.entry.rules.some((r) => r.overrideRunUser) && identity.username && fields.body) {
+    if (rules.some((r) => r.overrideRunUser) && identity.username && fields.body) {
       payload = Buffer.from(JSON.stringify({ ...fields.body, user_id: identity.username }));
     }
-    finish(200, 'allowed');
-    let target = canonical;
+    finish(record, 200, 'allowed');
+    let target = `${url.pathname}${url.search}`;
     if (fields.changed && method === 'GET') {
       const search = fields.query.toString();
       target = `${url.pathname}${search ? `?${search}` : ''}`;
@@ -267,10 +315,10 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     // After a rename the plugin updates its id → name cache (`apply_response_cache_updates`, §8).
     const renamed = fields.body?.experiment_id;
     if (
-      /\/experiments\/update$/.test(url.pathname) &&
-      res.statusCode === 200 &&
+      renamed !== undefined &&
       workspace &&
-      renamed !== undefined
+      res.statusCode === 200 &&
+      url.pathname.endsWith('/experiments/update')
     )
       lookups.forgetExperiment(workspace, String(renamed));
   }
@@ -288,10 +336,29 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     if (rule.deny || rule.workspaceAccessCheck || rule.collectionPolicy === 'response_filter_workspaces')
       return false;
     if (rule.requiresWorkspace !== false && !workspace) return false;
-    const attributes = broadAttributes(rule, workspace);
-    if (cache.get(DecisionCache.key(identityKey, attributes)) !== true) return false;
-    record.reviews.push({ attributes, allowed: true, cached: true });
+    const broad = broadReview(rule, workspace);
+    if (cache.get(identityKey, broad.key) !== true) return false;
+    record.reviews.push({ attributes: broad.attributes, allowed: true, cached: true });
     return true;
+  }
+
+  /**
+   * A rule's broad review in a workspace and its cache key, made once: workspaces are few, and a spread object and
+   * a six-part key string on every call were a fifth of what the gate allocated.
+   */
+  const broadReviews = new Map<AuthRule, Map<string, { attributes: ResourceAttributes; key: string }>>();
+  function broadReview(rule: AuthRule, workspace: string | undefined) {
+    let byWorkspace = broadReviews.get(rule);
+    if (byWorkspace === undefined) broadReviews.set(rule, (byWorkspace = new Map()));
+    // No workspace is keyed apart from any name: '\0' is not a valid workspace name.
+    const at = workspace ?? '\0';
+    let broad = byWorkspace.get(at);
+    if (broad === undefined) {
+      const attributes = Object.freeze(broadAttributes(rule, workspace));
+      broad = { attributes, key: DecisionCache.key(attributes) };
+      byWorkspace.set(at, broad);
+    }
+    return broad;
   }
 
   type Review = (a: ResourceAttributes) => Promise<boolean>;
@@ -490,34 +557,19 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     payload?: Buffer,
     filter?: (json: Record<string, unknown>) => Promise<Record<string, unknown>>,
   ): Promise<void> {
+    const headers = upstreamHeaders(req.headers, workspace, payload);
+    if (config.inProcess) {
+      const head = { method: req.method, url: path, headers };
+      return answerInProcess(config.inProcess, req, res, head, payload, filter).catch((error: unknown) => {
+        log.error(`backend failed: ${(error as Error)?.message ?? String(error)}`);
+        if (!res.headersSent)
+          sendError(
+            res,
+            pluginError('INTERNAL_ERROR', `MLflow backend failed: ${(error as Error)?.message}`),
+          );
+      });
+    }
     return new Promise((resolve) => {
-      // Copied by skipping, not `delete` (which turns V8 objects into slow dictionaries on every request).
-      const headers: http.OutgoingHttpHeaders = {};
-      for (const name in req.headers) if (!NOT_FORWARDED.has(name)) headers[name] = req.headers[name];
-      // MLflow runs the request in the workspace that was reviewed: a missing or `default` header would otherwise
-      // land in MLflow's own default workspace, which nobody was checked against.
-      if (workspace !== undefined) headers['x-mlflow-workspace'] = workspace;
-      if (payload !== undefined) headers['content-length'] = String(payload.length);
-      if (config.inProcess) {
-        void answerInProcess(
-          config.inProcess,
-          req,
-          res,
-          { method: req.method, url: path, headers: headers as http.IncomingHttpHeaders },
-          payload,
-          filter,
-        )
-          .catch((error: unknown) => {
-            log.error(`backend failed: ${(error as Error)?.message ?? String(error)}`);
-            if (!res.headersSent)
-              sendError(
-                res,
-                pluginError('INTERNAL_ERROR', `MLflow backend failed: ${(error as Error)?.message}`),
-              );
-          })
-          .finally(resolve);
-        return;
-      }
       const up = http.request(
         {
           agent,
@@ -597,9 +649,10 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
 
   /**
    * The in-process backend's answer written as the HTTP one would be: piped as it is, or (a search) parsed,
-   * filtered by the caller's access and re-encoded. The body not read yet (unprotected paths) is read first.
+   * filtered by the caller's access and re-encoded. The body not read yet (unprotected paths) is read first; a
+   * bodiless request goes to the backend at once.
    */
-  async function answerInProcess(
+  function answerInProcess(
     backend: NonNullable<GateConfig['inProcess']>,
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -607,8 +660,17 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     payload: Buffer | undefined,
     filter: ((json: Record<string, unknown>) => Promise<Record<string, unknown>>) | undefined,
   ): Promise<void> {
-    const body = payload ?? (await readAll(req));
-    const answer = await backend(head, body);
+    const body = payload ?? bodyIfComplete(req);
+    const answered =
+      body !== undefined ? backend(head, body) : readAll(req).then((all) => backend(head, all));
+    return answered.then((answer) => writeAnswer(res, answer, filter));
+  }
+
+  function writeAnswer(
+    res: http.ServerResponse,
+    answer: InProcessResponse,
+    filter: ((json: Record<string, unknown>) => Promise<Record<string, unknown>>) | undefined,
+  ): Promise<void> | undefined {
     if (res.destroyed) return;
     const out: http.OutgoingHttpHeaders = { ...answer.headers };
     if (!filter || answer.status >= 400) {
@@ -617,6 +679,15 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       res.end(answer.payload);
       return;
     }
+    return writeFiltered(res, answer, out, filter);
+  }
+
+  async function writeFiltered(
+    res: http.ServerResponse,
+    answer: InProcessResponse,
+    out: http.OutgoingHttpHeaders,
+    filter: (json: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  ): Promise<void> {
     let json: unknown;
     try {
       json = JSON.parse(answer.payload.toString('utf8'));
@@ -716,6 +787,33 @@ interface GateBody {
 /** What the gate reads of a request it does not read the body of. */
 const NO_JSON: GateBody = Object.freeze({ raw: undefined, json: undefined });
 
+/**
+ * The request headers MLflow gets: the hop-by-hop ones dropped, the reviewed workspace, the length of a rewritten
+ * body. MLflow runs the request in the workspace that was reviewed: a missing or `default` header would otherwise
+ * land in MLflow's own default workspace, which nobody was checked against. The request's own headers are passed
+ * as they are when they already say all that (a proxy in front has dropped the hop-by-hop ones): no copy per call.
+ */
+function upstreamHeaders(
+  incoming: http.IncomingHttpHeaders,
+  workspace: string | undefined,
+  payload: Buffer | undefined,
+): http.IncomingHttpHeaders {
+  if (
+    payload === undefined &&
+    incoming['x-mlflow-workspace'] === workspace &&
+    incoming.connection === undefined &&
+    incoming['keep-alive'] === undefined &&
+    incoming['transfer-encoding'] === undefined
+  )
+    return incoming;
+  // Copied by skipping, not `delete` (which turns V8 objects into slow dictionaries on every request).
+  const headers: http.IncomingHttpHeaders = {};
+  for (const name in incoming) if (!NOT_FORWARDED.has(name)) headers[name] = incoming[name];
+  if (workspace !== undefined) headers['x-mlflow-workspace'] = workspace;
+  if (payload !== undefined) headers['content-length'] = String(payload.length);
+  return headers;
+}
+
 /** JSON bodies are read (names, user_id); anything else streams: GET, HEAD, other types, artifact uploads. */
 function readsBody(req: http.IncomingMessage, pathname: string): boolean {
   const method = req.method ?? 'GET';
@@ -739,14 +837,17 @@ function broadAttributes(rule: AuthRule, workspace: string | undefined): Resourc
 const NO_BODY = Buffer.alloc(0);
 
 /**
- * The whole request body. A GET has none and its message is complete before any handler runs: answered at
- * once, without the async iterator and stream bookkeeping `for await` costs on every call.
+ * A GET's message is complete before any handler runs: its (empty) body is known at once, without the stream
+ * bookkeeping a read costs on every call. Undefined when the body has still to be read.
  */
+function bodyIfComplete(req: http.IncomingMessage): Buffer | undefined {
+  if (!(req.readableEnded || (req.complete && req.readableLength === 0))) return undefined;
+  req.resume();
+  return NO_BODY;
+}
+
+/** The whole request body. */
 function readAll(req: http.IncomingMessage): Promise<Buffer> {
-  if (req.readableEnded || (req.complete && req.readableLength === 0)) {
-    req.resume();
-    return Promise.resolve(NO_BODY);
-  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -6,38 +6,64 @@ import type { ResourceAttributes } from '../../kube/types.js';
 
 const MAX_ENTRIES = 10_000;
 
+interface Entry {
+  allowed: boolean;
+  expiresAt: number;
+}
+
+/**
+ * Kept by identity, then by the rest of the key (`DecisionCache.key`): both parts are strings a request already
+ * holds (the identity's hash, a rule's review), so a lookup joins and hashes no new string.
+ */
 export class DecisionCache {
-  readonly #entries = new Map<string, { allowed: boolean; expiresAt: number }>();
+  readonly #byIdentity = new Map<string, Map<string, Entry>>();
+  #size = 0;
   constructor(
     private readonly clock: LabClock,
     private readonly ttlMs: number,
   ) {}
 
-  static key(identity: string, a: ResourceAttributes): string {
-    return `${identity}\0${a.namespace ?? ''}\0${a.resource ?? ''}\0${a.subresource ?? ''}\0${a.verb ?? ''}\0${a.name ?? ''}`;
+  /** The key of a review past the identity: namespace, resource, subresource, verb and name. */
+  static key(a: ResourceAttributes): string {
+    return `${a.namespace ?? ''}\0${a.resource ?? ''}\0${a.subresource ?? ''}\0${a.verb ?? ''}\0${a.name ?? ''}`;
   }
 
-  get(key: string): boolean | undefined {
-    const e = this.#entries.get(key);
+  get(identity: string, key: string): boolean | undefined {
+    const entries = this.#byIdentity.get(identity);
+    const e = entries?.get(key);
     if (!e) return undefined;
     if (e.expiresAt <= this.clock.now()) {
-      this.#entries.delete(key);
+      this.#delete(identity, entries!, key);
       return undefined;
     }
     return e.allowed;
   }
 
-  set(key: string, allowed: boolean): void {
+  set(identity: string, key: string, allowed: boolean): void {
     const now = this.clock.now();
     // Expired entries go when the cache is full (a sweep on every insert would be O(n) per request), then the
     // oldest beyond the bound; `get` drops an expired entry it meets, so no stale answer is ever returned.
-    if (this.#entries.size >= MAX_ENTRIES)
-      for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
-    while (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, { allowed, expiresAt: now + this.ttlMs });
+    if (this.#size >= MAX_ENTRIES)
+      for (const [id, entries] of this.#byIdentity)
+        for (const [k, e] of entries) if (e.expiresAt <= now) this.#delete(id, entries, k);
+    while (this.#size >= MAX_ENTRIES) {
+      const [id, entries] = this.#byIdentity.entries().next().value!;
+      this.#delete(id, entries, entries.keys().next().value!);
+    }
+    let entries = this.#byIdentity.get(identity);
+    if (entries === undefined) this.#byIdentity.set(identity, (entries = new Map()));
+    if (!entries.has(key)) this.#size++;
+    entries.set(key, { allowed, expiresAt: now + this.ttlMs });
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#byIdentity.clear();
+    this.#size = 0;
+  }
+
+  #delete(identity: string, entries: Map<string, Entry>, key: string): void {
+    if (!entries.delete(key)) return;
+    this.#size--;
+    if (entries.size === 0) this.#byIdentity.delete(identity);
   }
 }

@@ -8,7 +8,7 @@ export interface RequestFields {
   method: string;
   query: URLSearchParams;
   body: Record<string, unknown> | undefined;
-  params: Record<string, string>;
+  params: Readonly<Record<string, string>>;
   headers: Record<string, string | string[] | undefined>;
   path: string;
   /** Set when a collection policy narrowed the body; the gate then sends the rewritten body upstream. */

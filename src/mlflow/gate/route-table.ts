@@ -16,7 +16,7 @@ export type { AuthRule, CollectionPolicyId, NameParser, RouteEntry };
 
 export type RouteLookup =
   | { kind: 'unprotected' }
-  | { kind: 'rules'; entry: RouteEntry; params: Record<string, string> }
+  | { kind: 'rules'; entry: RouteEntry; params: Readonly<Record<string, string>> }
   | { kind: 'unmapped' };
 
 export interface RouteTable {
@@ -63,7 +63,9 @@ export function isUnprotectedPath(path: string): boolean {
 export function compileRouteTable(mlflowVersion = '3.11'): RouteTable {
   const target = minorOf(mlflowVersion);
   const entries = ROUTES.filter((e) => e.since === undefined || minorOf(e.since) <= target);
-  const exact = new Map<string, RouteEntry>();
+  // Exact hits are answered with one frozen lookup each, keyed by method then path: a call builds no key string and
+  // no answer object (the lookup runs on every request the gate decides).
+  const exact = new Map<string, Map<string, RouteLookup>>();
   const templates = new Map<string, Template[]>();
   for (const entry of entries) {
     if (entry.path.includes('<')) {
@@ -73,7 +75,15 @@ export function compileRouteTable(mlflowVersion = '3.11'): RouteTable {
       templates.set(entry.method, list);
     } else {
       // A later explicit path rule overrides an earlier one for the same (method, path), as in the plugin.
-      exact.set(`${entry.method} ${entry.path}`, entry);
+      let byPath = exact.get(entry.method);
+      if (byPath === undefined) exact.set(entry.method, (byPath = new Map()));
+      // An unprotected path is answered as such whatever its rules (the check comes first in the plugin).
+      byPath.set(
+        entry.path,
+        isUnprotectedPath(entry.path)
+          ? UNPROTECTED
+          : Object.freeze({ kind: 'rules', entry, params: NO_PARAMS }),
+      );
     }
   }
 
@@ -81,17 +91,22 @@ export function compileRouteTable(mlflowVersion = '3.11'): RouteTable {
     mlflowVersion,
     entries,
     lookup(method: string, path: string): RouteLookup {
-      if (isUnprotectedPath(path)) return { kind: 'unprotected' };
-      const hit = exact.get(`${method} ${path}`);
-      if (hit) return { kind: 'rules', entry: hit, params: {} };
+      // An exact path's answer was settled when the table was built, the unprotected check included.
+      const hit = exact.get(method)?.get(path);
+      if (hit) return hit;
+      if (isUnprotectedPath(path)) return UNPROTECTED;
       for (const t of templates.get(method) ?? []) {
         const m = t.regex.exec(path);
         if (m) return { kind: 'rules', entry: t.entry, params: decodeParams(m.groups) };
       }
-      return { kind: 'unmapped' };
+      return UNMAPPED;
     },
   };
 }
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+const UNPROTECTED: RouteLookup = Object.freeze({ kind: 'unprotected' });
+const UNMAPPED: RouteLookup = Object.freeze({ kind: 'unmapped' });
 
 function decodeParams(groups: Record<string, string | undefined> | undefined): Record<string, string> {
   const params: Record<string, string> = {};
