@@ -33,6 +33,12 @@ function isEmailValidWithDomains(email: string, domains: readonly string[]): boo
 
 /** `Authorize`: no (non-empty) `--allowed-group` allows all; otherwise any shared group (empty ones dropped, v7.15.0). */
 export function groupsAllowed(groups: readonly string[], allowed: readonly string[]): boolean {
-  const wanted = new Set(allowed.filter((g) => g !== ''));
-  return wanted.size === 0 || groups.some((g) => wanted.has(g));
+  // A walk, not a Set of the allowed groups: this runs on every proxied call, and the lists are short.
+  let restricted = false;
+  for (const g of allowed) {
+    if (g === '') continue;
+    restricted = true;
+    if (groups.includes(g)) return true;
+  }
+  return !restricted;
 }

@@ -9,6 +9,10 @@ import { authLine, standardLine } from './proxy-log.js';
 import { logUsername, type RequestScope } from './scope.js';
 import type { SessionStore } from './session-store.js';
 
+/**
+ * An upstream's request handler in this process. It answers every request it is handed, its own failures included,
+ * and never rejects: the proxy does not wait on it.
+ */
 export type UpstreamHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
 export type AuthStatus = 'AuthSuccess' | 'AuthFailure' | 'AuthError';

@@ -108,7 +108,7 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const scope = createScope(req, res, options.requestIdHeader);
     if (logsRequests) res.on('finish', () => logRequest(ctx, scope));
-    runChain(chain, scope).catch((error: unknown) => fail(ctx, scope, error));
+    runChain(chain, scope)?.catch((error: unknown) => fail(ctx, scope, error));
   });
   if (!o.server)
     await listen(server, o.host ?? DEFAULT_HOST, o.port ?? DEFAULT_PORTS.proxy, 'proxy', '--port');
@@ -154,7 +154,8 @@ function logRequest(ctx: ProxyContext, scope: RequestScope): void {
       protocol: `HTTP/${req.httpVersion}`,
       userAgent: req.headers['user-agent'] ?? '',
       status: res.statusCode,
-      size: scope.bytesOut,
+      // An upstream in this process wrote the response itself: its Content-Length is the body it sent.
+      size: scope.handedOver ? Number(res.getHeader('content-length') ?? 0) : scope.bytesOut,
       durationMs: performance.now() - scope.startedAt,
     }),
   );

@@ -30,6 +30,8 @@ export interface RequestScope {
   upstream: string;
   /** Body bytes sent, for the request log. */
   bytesOut: number;
+  /** Set when an upstream in this process answered: the request log then reads the size off the response. */
+  handedOver: boolean;
 }
 
 export function createScope(
@@ -55,6 +57,7 @@ class Scope implements RequestScope {
   readonly responseHeaders: Record<string, string> = {};
   upstream = '';
   bytesOut = 0;
+  handedOver = false;
   #requestId: string | undefined = undefined;
   #cookies: RequestCookie[] | undefined = undefined;
 

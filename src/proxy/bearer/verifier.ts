@@ -105,13 +105,22 @@ export function createVerifier(options: VerifierOptions): BearerVerifier {
       : afterSignature(token, claims, signature);
   }
 
+  // Steps 7 and 8 depend on nothing but the claims (frozen, one object per token text) and these options: their
+  // answer is kept per claims object, so a client's every call after its first maps nothing again.
+  const mapped = new WeakMap<Record<string, unknown>, VerifyResult>();
+
   function afterSignature(
     token: string,
     claims: Record<string, unknown>,
     signature: string | undefined,
   ): VerifyResult {
     if (signature) return wrap(`failed to verify signature: ${signature}`);
+    let result = mapped.get(claims);
+    if (result === undefined) mapped.set(claims, (result = deepFreeze(mapClaims(token, claims))));
+    return result;
+  }
 
+  function mapClaims(token: string, claims: Record<string, unknown>): VerifyResult {
     // 7. Audience: oauth2-proxy's own check, not wrapped (pkg/providers/oidc/verifier.go verifyAudience).
     const audience = checkAudience(claims, audienceClaims, allowed);
     if (audience) return { error: audience };

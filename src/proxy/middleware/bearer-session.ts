@@ -6,13 +6,23 @@ import type { MiddlewareFactory } from '../chain.js';
 import { toSessionState } from '../provider.js';
 import { httpError } from '../respond.js';
 import type { RequestScope } from '../scope.js';
+import type { BearerSession } from '../bearer/session-from-claims.js';
+import type { SessionState } from '../session/cookie-codec.js';
 
 export const bearerSession: MiddlewareFactory = ({ options, provider, clock, log }) => {
+  // The session of the last token, for the second it was made in (`createdAt` is whole seconds): a client's calls
+  // share one frozen session instead of a copy each. Only cookie sessions are ever changed in place.
+  let last: { bearer: BearerSession; createdAt: number; state: SessionState } | undefined;
+  const sessionOf = (bearer: BearerSession, createdAt: number): SessionState => {
+    if (last?.bearer !== bearer || last.createdAt !== createdAt)
+      last = { bearer, createdAt, state: Object.freeze(toSessionState(bearer, createdAt)) };
+    return last.state;
+  };
   /** The loader's answer applied to the request; true when it ends the chain with a 403. */
   const apply = (scope: RequestScope, now: number, result: LoadResult | undefined): boolean => {
     if (result === undefined) return false;
     if (result.session) {
-      scope.session = toSessionState(result.session, Math.floor(now / 1000) * 1000);
+      scope.session = sessionOf(result.session, Math.floor(now / 1000) * 1000);
       scope.sessionSource = 'bearer';
       return false;
     }

@@ -4,7 +4,7 @@
 // error page when the upstream cannot be reached (§A2).
 import http from 'node:http';
 import type { MiddlewareFactory } from '../chain.js';
-import type { ProxyContext } from '../context.js';
+import type { ProxyContext, UpstreamHandler } from '../context.js';
 import { renderErrorPage } from '../endpoints/pages.js';
 import { UPSTREAM_ERROR_MESSAGE } from '../pages.js';
 import type { RequestScope } from '../scope.js';
@@ -63,9 +63,12 @@ export const forward: MiddlewareFactory = (ctx) => {
   const target = new URL(ctx.options.upstreams[0] ?? 'http://127.0.0.1:5000/');
   return {
     name: 'forward',
-    async handle(scope) {
-      if (ctx.upstreamHandler) await handOver(ctx, scope, target);
-      else await new Promise<void>((resolve) => proxyRequest(ctx, scope, target, ctx.agent, resolve));
+    handle(scope) {
+      if (!ctx.upstreamHandler)
+        return new Promise<boolean>((resolve) =>
+          proxyRequest(ctx, scope, target, ctx.agent, () => resolve(true)),
+        );
+      handOver(ctx, ctx.upstreamHandler, scope, target);
       return true;
     },
   };
@@ -89,17 +92,18 @@ function upstreamRequestHeaders(
 
 /**
  * An upstream in this process (the lab's gate) gets the very request and response objects: the headers it would
- * see over HTTP, the proxy's response headers and cookies already set, and no socket in between.
+ * see over HTTP, the proxy's response headers and cookies already set, and no socket in between. The proxy's part
+ * ends here: the handler answers every request itself, its own failures included, so nothing waits on it.
  */
-async function handOver(ctx: ProxyContext, scope: RequestScope, target: URL): Promise<void> {
+function handOver(ctx: ProxyContext, upstream: UpstreamHandler, scope: RequestScope, target: URL): void {
   const { req, res } = scope;
   // IncomingMessage.headers is assignable: the gate reads the rewritten set, built without per-key deletes.
   req.headers = upstreamRequestHeaders(ctx, scope, target) as http.IncomingHttpHeaders;
   for (const k in scope.responseHeaders) res.setHeader(k, scope.responseHeaders[k]!);
   if (scope.setCookies.length > 0) res.setHeader('Set-Cookie', scope.setCookies);
   scope.upstream = target.pathname || '/';
-  res.on('finish', () => (scope.bytesOut = Number(res.getHeader('content-length') ?? 0)));
-  await ctx.upstreamHandler!(req, res);
+  scope.handedOver = true;
+  void upstream(req, res);
 }
 
 function proxyRequest(

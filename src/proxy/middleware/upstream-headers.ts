@@ -13,21 +13,40 @@ export const upstreamHeaders: MiddlewareFactory = ({ options }) => ({
         if (normaliseHeaderName(name) === 'authorization') delete req.headers[name];
     }
     if (!session) return false;
-    const set = (name: string, value: string | undefined) => {
-      if (value) req.headers[name] = value;
-    };
+    const headers = req.headers;
     if (options.passUserHeaders) {
-      set('x-forwarded-groups', (session.groups ?? []).filter((g) => g !== '').join(','));
-      if (options.preferEmailToUser) set('x-forwarded-user', session.email || session.user);
+      set(headers, 'x-forwarded-groups', groupsHeader(session.groups));
+      if (options.preferEmailToUser) set(headers, 'x-forwarded-user', session.email || session.user);
       else {
-        set('x-forwarded-user', session.user);
-        set('x-forwarded-email', session.email);
+        set(headers, 'x-forwarded-user', session.user);
+        set(headers, 'x-forwarded-email', session.email);
       }
-      set('x-forwarded-preferred-username', session.preferredUsername);
+      set(headers, 'x-forwarded-preferred-username', session.preferredUsername);
     }
-    if (options.passAccessToken) set('x-forwarded-access-token', session.accessToken);
+    if (options.passAccessToken) set(headers, 'x-forwarded-access-token', session.accessToken);
     if (options.passAuthorizationHeader && session.idToken)
-      req.headers.authorization = `Bearer ${session.idToken}`;
+      headers.authorization = `Bearer ${session.idToken}`;
     return false;
   },
 });
+
+function set(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+  value: string | undefined,
+) {
+  if (value) headers[name] = value;
+}
+
+/** A frozen groups list (a bearer session's, shared by a client's calls) is joined once. */
+const joinedGroups = new WeakMap<readonly string[], string>();
+
+function groupsHeader(groups: readonly string[] | undefined): string {
+  if (groups === undefined) return '';
+  let joined = joinedGroups.get(groups);
+  if (joined === undefined) {
+    joined = groups.filter((g) => g !== '').join(',');
+    if (Object.isFrozen(groups)) joinedGroups.set(groups, joined);
+  }
+  return joined;
+}

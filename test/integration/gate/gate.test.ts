@@ -8,6 +8,7 @@ import { createGate } from '../../../src/mlflow/gate/create-gate.js';
 import { gateOptionsFrom } from '../../../src/mlflow/gate/options.js';
 import { httpReviewer } from '../../../src/mlflow/gate/reviewer.js';
 import { claimsOf } from '../helpers.js';
+import { captureLog } from '../proxy/support.js';
 import { defaultLabObject, FIXTURES } from '../helpers.js';
 import { onTestFinished } from 'vitest';
 
@@ -73,6 +74,33 @@ describe('kubernetes-auth gate (§4, §6, §7)', () => {
     lab.clock.advance('301s'); // past the plugin's 300 s cache, the same call is reviewed again
     expect((await alice.get(get)).status).toBe(200);
     expect(reviews()).toEqual([['get', true, false]]);
+  });
+
+  test('the proxy logs each call the in-process gate answered with the size of the body the client got', async () => {
+    const logs = captureLog();
+    const cfg = await defaultLabObject();
+    cfg.rbac = [path.join(FIXTURES, 'rbac/default-lab.yaml')];
+    const lab = await startLab({
+      config: cfg as never,
+      ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 },
+      env: {},
+      log: logs.log,
+    });
+    onTestFinished(() => lab.dispose());
+    const token = await lab.token({ user: 'alice' });
+    const sizes: Array<[number, number]> = [];
+    for (const workspace of ['team-a', 'no-such-workspace']) {
+      const res = await fetch(`${lab.trackingUri}/api/2.0/mlflow/experiments/search?max_results=5`, {
+        headers: { authorization: `Bearer ${token}`, 'x-mlflow-workspace': workspace },
+      });
+      sizes.push([res.status, Buffer.byteLength(await res.text())]);
+    }
+    expect(sizes.map(([status]) => status)).toEqual([200, 404]);
+    const lines = logs.lines.filter((l) =>
+      l.line.includes('"/api/2.0/mlflow/experiments/search?max_results=5"'),
+    );
+    // oauth2-proxy's request line ends `<status> <size> <seconds>` (§A6 "Log formats").
+    expect(lines.map((l) => / (\d{3}) (\d+) \d+\.\d{3}$/.exec(l.line)!.slice(1).map(Number))).toEqual(sizes);
   });
 
   test('a target with dot segments is decided and forwarded as resolved; decisions are listed newest first', async () => {

@@ -36,6 +36,15 @@ describe('runChain', () => {
     expect(seen).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  test('a chain whose steps all answer synchronously makes no promise', () => {
+    const seen: string[] = [];
+    expect(runChain([step('a', seen, false), step('b', seen, true), step('never', seen, false)], scope)).toBe(
+      undefined,
+    );
+    expect(runChain([step('c', seen, false)], scope)).toBe(undefined);
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
   test('an asynchronous answer stops the chain too', async () => {
     const seen: string[] = [];
     await runChain([step('a', seen, 'async-true'), step('never', seen, false)], scope);
