@@ -9,9 +9,9 @@ import { createClock, type LabClock } from '../../clock.js';
 import { DEFAULT_HOST } from '../../config/defaults.js';
 import { listen } from '../../listen.js';
 import { childLogger, noopLogger, type Logger } from '../../log.js';
-import { DecisionLog } from '../../kube/decision-log.js';
 import type { ResourceAttributes } from '../../kube/types.js';
 import { DecisionCache } from './decision-cache.js';
+import { DecisionRing, type DecisionRecord, type GateReview } from './decision-ring.js';
 import { MESSAGES, pluginError, type GateError } from './errors.js';
 import { resolveIdentity, type GateIdentity } from './identity.js';
 import { NameLookups, parseNames, type RequestFields } from './names.js';
@@ -82,8 +82,6 @@ export interface StartedGate {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-type DecisionRecord = Omit<GateDecision, 'at'> & { atMs: number };
-
 /** Request headers the gate does not pass to MLflow: hop-by-hop ones, and the workspace it sets itself. */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'x-mlflow-workspace']);
 
@@ -104,7 +102,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   const upstream = new URL(config.upstream);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   // Kept with the time as a number: formatting it (toISOString) was the costliest line of a request's review.
-  const decisions = new DecisionLog<DecisionRecord>(1000);
+  const decisions = new DecisionRing(1000);
   const recentDecisions = (): GateDecision[] =>
     decisions.list().map(({ atMs, ...d }) => ({ at: new Date(atMs).toISOString(), ...d }));
   const hidden = hiddenNamespaces(options.namespaceExcludeGlobs);
@@ -338,7 +336,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     if (rule.requiresWorkspace !== false && !workspace) return false;
     const broad = broadReview(rule, workspace);
     if (cache.get(identityKey, broad.key) !== true) return false;
-    record.reviews.push({ attributes: broad.attributes, allowed: true, cached: true });
+    record.reviews.push(broad.allowedFromCache);
     return true;
   }
 
@@ -346,7 +344,10 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
    * A rule's broad review in a workspace and its cache key, made once: workspaces are few, and a spread object and
    * a six-part key string on every call were a fifth of what the gate allocated.
    */
-  const broadReviews = new Map<AuthRule, Map<string, { attributes: ResourceAttributes; key: string }>>();
+  const broadReviews = new Map<
+    AuthRule,
+    Map<string, { attributes: ResourceAttributes; key: string; allowedFromCache: GateReview }>
+  >();
   function broadReview(rule: AuthRule, workspace: string | undefined) {
     let byWorkspace = broadReviews.get(rule);
     if (byWorkspace === undefined) broadReviews.set(rule, (byWorkspace = new Map()));
@@ -355,7 +356,11 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     let broad = byWorkspace.get(at);
     if (broad === undefined) {
       const attributes = Object.freeze(broadAttributes(rule, workspace));
-      broad = { attributes, key: DecisionCache.key(attributes) };
+      broad = {
+        attributes,
+        key: DecisionCache.key(attributes),
+        allowedFromCache: Object.freeze({ attributes, allowed: true, cached: true }),
+      };
       byWorkspace.set(at, broad);
     }
     return broad;
