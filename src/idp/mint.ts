@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { LabClock } from '../clock.js';
 import type { ResolvedClient, ResolvedLabConfig, ResolvedUser } from '../config/resolve.js';
 import { derivedUserId } from '../config/resolve.js';
+import { signRs256 } from './jws.js';
 import type { KeyRing } from './keys.js';
 import { dexSubject } from './subject.js';
 
@@ -80,8 +81,7 @@ export class TokenMinter {
     const key = await this.#keys.current();
     const dex = this.#config.idp.flavour === 'dex';
     const header = dex ? { alg: 'RS256', kid: key.kid } : { alg: 'RS256', typ: 'JWT', kid: key.kid };
-    const sign = (payload: JWTPayload) =>
-      new SignJWT(payload).setProtectedHeader(header).sign(key.privateKey);
+    const sign = (payload: JWTPayload) => signRs256(header, payload, key.privateKey);
 
     let accessToken: string;
     let idToken: string | undefined;
