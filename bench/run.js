@@ -284,7 +284,7 @@ async function startServer(side, label) {
         // not the ready line
       }
     }
-    throw new Error('stdout closed before a JSON line');
+    throw new Error(`${name} closed its stdout before a JSON line:\n${stderr}`);
   })();
   const info = await Promise.race([
     firstJsonLine,
