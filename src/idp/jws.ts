@@ -5,15 +5,19 @@
 // against ~20 µs here, most of it re-reading the CryptoKey's `algorithm` (Node clones it on every read) for
 // checks that hold by construction for the key ring's keys. A token response carries two signatures, and the
 // main thread is what the password grant's throughput is bound by once signing runs on the pool (issue 10).
-import { KeyObject, sign } from 'node:crypto';
-import type { CryptoKey } from 'jose';
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 
-/** The key ring's CryptoKeys as KeyObjects, converted once per key. */
-const keyObjects = new WeakMap<CryptoKey, KeyObject>();
+/**
+ * The key ring's private keys as KeyObjects, made once per key from its JWK (the ring's CryptoKeys are not
+ * extractable, and converting one is deprecated).
+ */
+const keyObjects = new WeakMap<JWK, KeyObject>();
 
-function keyObjectOf(key: CryptoKey): KeyObject {
-  let object = keyObjects.get(key);
-  if (object === undefined) keyObjects.set(key, (object = KeyObject.from(key)));
+function keyObjectOf(privateJwk: JWK): KeyObject {
+  let object = keyObjects.get(privateJwk);
+  if (object === undefined)
+    keyObjects.set(privateJwk, (object = createPrivateKey({ key: privateJwk as never, format: 'jwk' })));
   return object;
 }
 
@@ -21,11 +25,11 @@ function keyObjectOf(key: CryptoKey): KeyObject {
 export function signRs256(
   header: Record<string, unknown>,
   payload: Record<string, unknown>,
-  key: CryptoKey,
+  privateJwk: JWK,
 ): Promise<string> {
   const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
   return new Promise((resolve, reject) =>
-    sign('sha256', Buffer.from(input), keyObjectOf(key), (error, signature) =>
+    sign('sha256', Buffer.from(input), keyObjectOf(privateJwk), (error, signature) =>
       error ? reject(error) : resolve(`${input}.${signature.toString('base64url')}`),
     ),
   );

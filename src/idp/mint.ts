@@ -81,7 +81,7 @@ export class TokenMinter {
     const key = await this.#keys.current();
     const dex = this.#config.idp.flavour === 'dex';
     const header = dex ? { alg: 'RS256', kid: key.kid } : { alg: 'RS256', typ: 'JWT', kid: key.kid };
-    const sign = (payload: JWTPayload) => signRs256(header, payload, key.privateKey);
+    const sign = (payload: JWTPayload) => signRs256(header, payload, key.privateJwk);
 
     let accessToken: string;
     let idToken: string | undefined;

@@ -1,13 +1,14 @@
-import { compactVerify, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { compactVerify, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { describe, expect, test } from 'vitest';
 import { signRs256 } from '../../../src/idp/jws.js';
 
 describe('signRs256: the IdP’s compact JWS', () => {
   test('makes the very bytes jose’s SignJWT makes, for Dex’s header and Keycloak’s, and verifies', async () => {
-    const { privateKey, publicKey } = await generateKeyPair('RS256', {
-      modulusLength: 2048,
-      extractable: true,
-    });
+    const generated = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+    // As the key ring holds it: the private JWK, and a non-extractable CryptoKey imported from it.
+    const privateJwk = await exportJWK(generated.privateKey);
+    const privateKey = await importJWK(privateJwk, 'RS256');
+    const publicKey = generated.publicKey;
     const payload = {
       iss: 'http://127.0.0.1:5556/dex',
       sub: 'CgVhbGljZRIFbG9jYWw',
@@ -24,7 +25,7 @@ describe('signRs256: the IdP’s compact JWS', () => {
       { alg: 'RS256', kid: 'k1' },
       { alg: 'RS256', typ: 'JWT', kid: 'k2' },
     ]) {
-      const ours = await signRs256(header, payload, privateKey);
+      const ours = await signRs256(header, payload, privateJwk);
       expect(ours).toBe(await new SignJWT(payload).setProtectedHeader(header).sign(privateKey));
       expect(decodeProtectedHeader(ours)).toEqual(header);
       const { payload: bytes } = await compactVerify(ours, publicKey);
