@@ -13,7 +13,12 @@ import type { SessionStore } from './session-store.js';
  * An upstream's request handler in this process. It answers every request it is handed, its own failures included,
  * and never rejects: the proxy does not wait on it.
  */
-export type UpstreamHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+export type UpstreamHandler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  /** The proxy's own response headers (GAP-Auth, Set-Cookie…), for the handler to write with its own. */
+  responseHeaders?: http.OutgoingHttpHeaders,
+) => Promise<void>;
 
 export type AuthStatus = 'AuthSuccess' | 'AuthFailure' | 'AuthError';
 
@@ -39,6 +44,8 @@ export interface ProxyContext {
   readonly agent: http.Agent;
   /** An upstream in the same process (the lab's gate), called directly instead of over HTTP. */
   readonly upstreamHandler: UpstreamHandler | undefined;
+  /** Whether request lines are logged (the logger keeps info lines): only then is a response's size read back. */
+  readonly logsRequests: boolean;
 }
 
 export function createProxyLog(log: Logger, clock: LabClock): ProxyLog {

@@ -98,16 +98,16 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
     log: proxyLog,
     agent,
     upstreamHandler: o.upstreamHandler,
+    // The request line costs ~10 µs to format; a lab that drops info lines (the library's default, `up` without
+    // --verbose) skips it.
+    logsRequests: !dropsInfo(log),
   };
   const chain: Middleware[] = CHAIN.map((make) => make(ctx));
 
   const server = o.server ?? createProxyServer();
-  // The request line costs ~10 µs to format; a lab that drops info lines (the library's default, `up` without
-  // --verbose) skips it.
-  const logsRequests = !dropsInfo(log);
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const scope = createScope(req, res, options.requestIdHeader);
-    if (logsRequests) res.on('finish', () => logRequest(ctx, scope));
+    if (ctx.logsRequests) res.on('finish', () => logRequest(ctx, scope));
     runChain(chain, scope)?.catch((error: unknown) => fail(ctx, scope, error));
   });
   if (!o.server)

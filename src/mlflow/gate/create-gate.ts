@@ -73,8 +73,14 @@ export interface StartedGate {
   /**
    * The gate's request handler, for a proxy in the same process: it resolves once the response is finished. The
    * lab's proxy hands requests to it directly instead of over HTTP, so proxy + gate cost one network hop, not two.
+   * `proxyHeaders` are the proxy's own response headers (GAP-Auth, Set-Cookie…): every response the gate writes
+   * carries them, first, as if the proxy had set them.
    */
-  handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+  handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    proxyHeaders?: http.OutgoingHttpHeaders,
+  ): Promise<void>;
   decisions(): GateDecision[];
   /** Forgets cached decisions (the plugin's cache is per process; a restart empties it). */
   clearCache(): void;
@@ -145,7 +151,12 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     if (!res.headersSent) sendError(res, pluginError('INTERNAL_ERROR', (error as Error).message));
     else res.destroy();
   };
-  const safeHandle = (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+  const safeHandle = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    proxyHeaders?: http.OutgoingHttpHeaders,
+  ): Promise<void> => {
+    if (proxyHeaders !== undefined) addedHeaders.set(res, proxyHeaders);
     let done: Promise<void>;
     try {
       done = handle(req, res);
@@ -173,7 +184,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     const url = requestTarget(req.url ?? '/');
     const method = req.method ?? 'GET';
     if (url.pathname === '/_authlab/decisions' && method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' });
+      writeHead(res, 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ decisions: recentDecisions() }));
       return DONE;
     }
@@ -589,8 +600,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
             const out: http.OutgoingHttpHeaders = { ...upRes.headers };
             delete out.connection;
             delete out['keep-alive'];
-            mergeSetCookie(res, out);
-            res.writeHead(upRes.statusCode ?? 502, out);
+            writeHead(res, upRes.statusCode ?? 502, out);
             // pipeline: an upstream that dies mid-answer ends the client's response too, instead of a hang.
             pipeline(upRes, res, () => resolve());
             return;
@@ -618,8 +628,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
                 delete h.connection;
                 delete h['keep-alive'];
                 delete h['transfer-encoding'];
-                mergeSetCookie(res, h);
-                res.writeHead(upRes.statusCode ?? 200, h);
+                writeHead(res, upRes.statusCode ?? 200, h);
                 res.end(text);
                 resolve();
               },
@@ -679,8 +688,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     if (res.destroyed) return;
     const out: http.OutgoingHttpHeaders = { ...answer.headers };
     if (!filter || answer.status >= 400) {
-      mergeSetCookie(res, out);
-      res.writeHead(answer.status, out);
+      writeHead(res, answer.status, out);
       res.end(answer.payload);
       return;
     }
@@ -707,8 +715,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       const text = JSON.stringify(filtered);
       for (const k of Object.keys(out)) if (k.toLowerCase() === 'content-length') delete out[k];
       out['content-length'] = String(Buffer.byteLength(text));
-      mergeSetCookie(res, out);
-      res.writeHead(answer.status, out);
+      writeHead(res, answer.status, out);
       res.end(text);
     } catch (error) {
       // A review that failed while filtering answers like any failed review (401/403/500), never hangs.
@@ -747,21 +754,44 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 function sendError(res: http.ServerResponse, e: GateError, status = e.status): void {
   if (res.headersSent) return void res.destroy();
-  res.writeHead(status, {
+  writeHead(res, status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(e.body),
   });
   res.end(e.body);
 }
 
+/** The headers a proxy in this process handed over with a response (`StartedGate.handle`'s `proxyHeaders`). */
+const addedHeaders = new WeakMap<http.ServerResponse, http.OutgoingHttpHeaders>();
+
 /**
- * Cookies a proxy in the same process already set on the response (a refreshed or cleared session) are kept
- * next to MLflow's own: `writeHead`'s headers would otherwise replace them.
+ * Every response the gate writes: its own headers after the ones a proxy in this process added, the cookies of
+ * both kept (a refreshed or cleared session next to MLflow's own). Handed-over headers go into the one
+ * `writeHead` object: set on the response first, they made Node merge every header of every call one by one.
  */
-function mergeSetCookie(res: http.ServerResponse, out: http.OutgoingHttpHeaders): void {
+function writeHead(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders): void {
+  const added = addedHeaders.get(res);
+  let out = headers;
+  if (added !== undefined) {
+    out = { ...added };
+    for (const name in headers) {
+      const cookies = name.toLowerCase() === 'set-cookie' ? setCookieOf(out) : undefined;
+      if (cookies === undefined) out[name] = headers[name];
+      else out[cookies.name] = [...cookies.values, ...[headers[name]!].flat().map(String)];
+    }
+  }
+  // Cookies the proxy set on the response itself (`setHeader`) are kept too: writeHead's would replace them.
   const prior = res.getHeader('set-cookie');
-  if (prior === undefined || out['set-cookie'] === undefined) return;
-  out['set-cookie'] = [...[prior].flat().map(String), ...[out['set-cookie']].flat().map(String)];
+  const own = prior === undefined ? undefined : setCookieOf(out);
+  if (own !== undefined) out[own.name] = [...[prior!].flat().map(String), ...own.values];
+  res.writeHead(status, out);
+}
+
+/** The Set-Cookie entry of a header object, whatever its case. */
+function setCookieOf(headers: http.OutgoingHttpHeaders): { name: string; values: string[] } | undefined {
+  for (const name in headers)
+    if (name.toLowerCase() === 'set-cookie') return { name, values: [headers[name]!].flat().map(String) };
+  return undefined;
 }
 
 /** Whether the request carries the field an optional name parser reads (present but unresolved is not "missing"). */

@@ -92,17 +92,23 @@ function upstreamRequestHeaders(
 
 /**
  * An upstream in this process (the lab's gate) gets the very request and response objects: the headers it would
- * see over HTTP, the proxy's response headers and cookies already set, and no socket in between. The proxy's part
- * ends here: the handler answers every request itself, its own failures included, so nothing waits on it.
+ * see over HTTP, the proxy's response headers and cookies, and no socket in between. The proxy's part ends here:
+ * the handler answers every request itself, its own failures included, so nothing waits on it.
  */
 function handOver(ctx: ProxyContext, upstream: UpstreamHandler, scope: RequestScope, target: URL): void {
   const { req, res } = scope;
   // IncomingMessage.headers is assignable: the gate reads the rewritten set, built without per-key deletes.
   req.headers = upstreamRequestHeaders(ctx, scope, target) as http.IncomingHttpHeaders;
-  for (const k in scope.responseHeaders) res.setHeader(k, scope.responseHeaders[k]!);
-  if (scope.setCookies.length > 0) res.setHeader('Set-Cookie', scope.setCookies);
   scope.upstream = target.pathname || '/';
   scope.handedOver = true;
+  const added: http.OutgoingHttpHeaders =
+    scope.setCookies.length > 0
+      ? { ...scope.responseHeaders, 'Set-Cookie': scope.setCookies }
+      : scope.responseHeaders;
+  if (!ctx.logsRequests) return void upstream(req, res, added);
+  // A logged request line reads the response's Content-Length back, which only headers set on the response
+  // itself keep: the same headers on the wire, at the cost of Node merging them one by one.
+  for (const k in added) res.setHeader(k, added[k]!);
   void upstream(req, res);
 }
 

@@ -103,6 +103,52 @@ describe('kubernetes-auth gate (§4, §6, §7)', () => {
     expect(lines.map((l) => / (\d{3}) (\d+) \d+\.\d{3}$/.exec(l.line)!.slice(1).map(Number))).toEqual(sizes);
   });
 
+  test('responses the in-process gate writes carry the proxy’s GAP-Auth first, logged lab or not, errors too', async () => {
+    /** Status, header names in wire order and GAP-Auth of one proxied call, read off the raw response. */
+    const raw = (lab: StartedLab, token: string, workspace: string) =>
+      new Promise<{ status: number; names: string[]; gapAuth: string | undefined }>((resolve, reject) => {
+        const url = new URL(`${lab.trackingUri}/api/2.0/mlflow/experiments/search?max_results=5`);
+        http
+          .get(
+            url,
+            { headers: { authorization: `Bearer ${token}`, 'x-mlflow-workspace': workspace } },
+            (res) => {
+              res.resume();
+              const names = res.rawHeaders.filter((_, i) => i % 2 === 0);
+              resolve({
+                status: res.statusCode!,
+                names,
+                gapAuth: res.headers['gap-auth'] as string | undefined,
+              });
+            },
+          )
+          .on('error', reject);
+      });
+    const cfg = await defaultLabObject();
+    cfg.rbac = [path.join(FIXTURES, 'rbac/default-lab.yaml')];
+    const seen = [];
+    for (const log of [undefined, captureLog().log]) {
+      const lab = await startLab({
+        config: cfg as never,
+        ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 },
+        env: {},
+        ...(log && { log }),
+      });
+      onTestFinished(() => lab.dispose());
+      const token = await lab.token({ user: 'alice' });
+      seen.push([await raw(lab, token, 'team-a'), await raw(lab, token, 'no-such-workspace')]);
+    }
+    const [quiet, logged] = seen;
+    expect(quiet!.map((r) => [r.status, r.gapAuth, r.names[0]])).toEqual([
+      [200, 'alice@example.com', 'GAP-Auth'],
+      [404, 'alice@example.com', 'GAP-Auth'],
+    ]);
+    // Handed over with the request (quiet) or set on the response (logged): the same headers on the wire.
+    expect(logged!.map((r) => r.names.filter((n) => n !== 'Date'))).toEqual(
+      quiet!.map((r) => r.names.filter((n) => n !== 'Date')),
+    );
+  });
+
   test('a target with dot segments is decided and forwarded as resolved; decisions are listed newest first', async () => {
     const lab = await gateLab();
     const token = await lab.token({ user: 'alice' });
