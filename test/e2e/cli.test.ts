@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { LAB_HEAP_FLAG, LAB_MALLOC_ARENAS } from '../../src/cli/lab-heap.js';
+import { LAB_HEAP_FLAG, LAB_MALLOC_ARENAS, labThreadpoolSize } from '../../src/cli/lab-heap.js';
 import { upJson } from './up-json.js';
 
 const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -332,7 +332,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
   const canRelaunch =
     process.platform === 'linux' && typeof (process as { execve?: unknown }).execve === 'function';
   test.skipIf(!canRelaunch)(
-    'up runs the lab with a 4 MB young generation and two malloc arenas, in the very process whose pid it prints; a user’s own sizing wins',
+    'up runs the lab with a 4 MB young generation, two malloc arenas and a thread pool sized to the cores, in the very process whose pid it prints; a user’s own sizing wins',
     async () => {
       const cmdline = async (pid: number) => (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
       const box = await sandbox();
@@ -343,6 +343,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
       expect(args).toContain('up');
       const environ = (await readFile(`/proc/${info.pid}/environ`, 'utf8')).split('\0');
       expect(environ).toContain(`MALLOC_ARENA_MAX=${LAB_MALLOC_ARENAS}`);
+      expect(environ).toContain(`UV_THREADPOOL_SIZE=${labThreadpoolSize()}`);
 
       const own = await sandbox();
       const started = await upJson({
