@@ -10,8 +10,8 @@ import { logUsername, type RequestScope } from './scope.js';
 import type { SessionStore } from './session-store.js';
 
 /**
- * An upstream's request handler in this process. It answers every request it is handed, its own failures included,
- * and never rejects: the proxy does not wait on it.
+ * An upstream's request handler in this process. It answers every request it is handed; the proxy does not wait
+ * on it, and answers a rejection as any failing step (500).
  */
 export type UpstreamHandler = (
   req: http.IncomingMessage,

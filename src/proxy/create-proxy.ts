@@ -9,7 +9,7 @@ import { listen } from '../listen.js';
 import { childLogger, dropsInfo, noopLogger, type Logger } from '../log.js';
 import { runChain, type Middleware } from './chain.js';
 import { createProxyLog, type ProxyContext, type UpstreamHandler } from './context.js';
-import { renderErrorPage } from './endpoints/pages.js';
+import { failRequest } from './endpoints/pages.js';
 import { loginEndpoints } from './endpoints/login.js';
 import { sessionEndpoints } from './endpoints/session-endpoints.js';
 import { accessCheck } from './middleware/access.js';
@@ -108,7 +108,7 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const scope = createScope(req, res, options.requestIdHeader);
     if (ctx.logsRequests) res.on('finish', () => logRequest(ctx, scope));
-    runChain(chain, scope)?.catch((error: unknown) => fail(ctx, scope, error));
+    runChain(chain, scope)?.catch((error: unknown) => failRequest(ctx, scope, error));
   });
   if (!o.server)
     await listen(server, o.host ?? DEFAULT_HOST, o.port ?? DEFAULT_PORTS.proxy, 'proxy', '--port');
@@ -131,14 +131,6 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
   return { url, options, dispose, [Symbol.asyncDispose]: dispose };
 }
 
-/** Nothing a request does may take the lab down: an unexpected error is a 500 page and a log line. */
-function fail(ctx: ProxyContext, scope: RequestScope, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  ctx.log.errorf('oauthproxy.go:1085', `Unexpected internal error: ${message}`);
-  if (!scope.res.headersSent) renderErrorPage(ctx, scope, 500, message, undefined, '/');
-  else scope.res.destroy();
-}
-
 function logRequest(ctx: ProxyContext, scope: RequestScope): void {
   const { req, res } = scope;
   ctx.log.request(
@@ -155,7 +147,10 @@ function logRequest(ctx: ProxyContext, scope: RequestScope): void {
       userAgent: req.headers['user-agent'] ?? '',
       status: res.statusCode,
       // An upstream in this process wrote the response itself: its Content-Length is the body it sent.
-      size: scope.handedOver ? Number(res.getHeader('content-length') ?? 0) : scope.bytesOut,
+      size:
+        scope.handedOver && req.method !== 'HEAD'
+          ? Number(res.getHeader('content-length') ?? 0)
+          : scope.bytesOut,
       durationMs: performance.now() - scope.startedAt,
     }),
   );

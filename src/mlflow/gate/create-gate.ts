@@ -169,10 +169,10 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   const server = http.createServer((req, res) => void safeHandle(req, res));
 
   /** Ends a decision: its status and outcome, into the log. */
-  const finish = (record: DecisionRecord, status: number, outcome: string): void => {
+  const finish = (record: DecisionRecord, status: number, outcome: string, reviewsGoOn = false): void => {
     record.status = status;
     record.outcome = outcome;
-    decisions.add(record);
+    decisions.add(record, reviewsGoOn);
   };
 
   /**
@@ -307,7 +307,8 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     if (rules.some((r) => r.overrideRunUser) && identity.username && fields.body) {
       payload = Buffer.from(JSON.stringify({ ...fields.body, user_id: identity.username }));
     }
-    finish(record, 200, 'allowed');
+    // A response filter reviews each listed item after this: those reviews belong to this decision too.
+    finish(record, 200, 'allowed', responseFilter !== undefined);
     let target = `${url.pathname}${url.search}`;
     if (fields.changed && method === 'GET') {
       const search = fields.query.toString();
@@ -675,8 +676,13 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     filter: ((json: Record<string, unknown>) => Promise<Record<string, unknown>>) | undefined,
   ): Promise<void> {
     const body = payload ?? bodyIfComplete(req);
-    const answered =
-      body !== undefined ? backend(head, body) : readAll(req).then((all) => backend(head, all));
+    let answered: Promise<InProcessResponse>;
+    try {
+      answered = body !== undefined ? backend(head, body) : readAll(req).then((all) => backend(head, all));
+    } catch (error) {
+      // A backend that throws instead of rejecting fails the same way.
+      answered = Promise.reject(error as Error);
+    }
     return answered.then((answer) => writeAnswer(res, answer, filter));
   }
 
@@ -765,32 +771,37 @@ function sendError(res: http.ServerResponse, e: GateError, status = e.status): v
 const addedHeaders = new WeakMap<http.ServerResponse, http.OutgoingHttpHeaders>();
 
 /**
- * Every response the gate writes: its own headers after the ones a proxy in this process added, the cookies of
- * both kept (a refreshed or cleared session next to MLflow's own). Handed-over headers go into the one
- * `writeHead` object: set on the response first, they made Node merge every header of every call one by one.
+ * Every response the gate writes, with the headers a proxy in this process handed over placed as Node places
+ * headers set on the response first: each in the proxy's place, in the gate's spelling and with the gate's value
+ * where it writes the same header, except cookies, which are merged (the proxy's first: a refreshed or cleared
+ * session next to MLflow's own). Handed over rather than set: set first, they made Node merge every header of
+ * every call one by one.
  */
 function writeHead(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders): void {
   const added = addedHeaders.get(res);
   let out = headers;
   if (added !== undefined) {
-    out = { ...added };
-    for (const name in headers) {
-      const cookies = name.toLowerCase() === 'set-cookie' ? setCookieOf(out) : undefined;
-      if (cookies === undefined) out[name] = headers[name];
-      else out[cookies.name] = [...cookies.values, ...[headers[name]!].flat().map(String)];
+    out = {};
+    for (const name in added) {
+      const theirs = sameHeader(headers, name);
+      if (theirs === undefined) out[name] = added[name];
+      else if (name.toLowerCase() === 'set-cookie')
+        out[theirs] = [...[added[name]!].flat().map(String), ...[headers[theirs]!].flat().map(String)];
+      else out[theirs] = headers[theirs];
     }
+    for (const name in headers) if (!(name in out)) out[name] = headers[name];
   }
   // Cookies the proxy set on the response itself (`setHeader`) are kept too: writeHead's would replace them.
   const prior = res.getHeader('set-cookie');
-  const own = prior === undefined ? undefined : setCookieOf(out);
-  if (own !== undefined) out[own.name] = [...[prior!].flat().map(String), ...own.values];
+  const own = prior === undefined ? undefined : sameHeader(out, 'set-cookie');
+  if (own !== undefined) out[own] = [...[prior!].flat().map(String), ...[out[own]!].flat().map(String)];
   res.writeHead(status, out);
 }
 
-/** The Set-Cookie entry of a header object, whatever its case. */
-function setCookieOf(headers: http.OutgoingHttpHeaders): { name: string; values: string[] } | undefined {
-  for (const name in headers)
-    if (name.toLowerCase() === 'set-cookie') return { name, values: [headers[name]!].flat().map(String) };
+/** The key of `headers` that names the same header as `name` (header names ignore case). */
+function sameHeader(headers: http.OutgoingHttpHeaders, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const key in headers) if (key.length === lower.length && key.toLowerCase() === lower) return key;
   return undefined;
 }
 

@@ -9,6 +9,8 @@ const MAX_ENTRIES = 10_000;
 interface Entry {
   allowed: boolean;
   expiresAt: number;
+  /** Insertion order across identities; kept when an entry is set again, as a Map keeps a key's place. */
+  seq: number;
 }
 
 /**
@@ -18,6 +20,7 @@ interface Entry {
 export class DecisionCache {
   readonly #byIdentity = new Map<string, Map<string, Entry>>();
   #size = 0;
+  #seq = 0;
   constructor(
     private readonly clock: LabClock,
     private readonly ttlMs: number,
@@ -46,14 +49,22 @@ export class DecisionCache {
     if (this.#size >= MAX_ENTRIES)
       for (const [id, entries] of this.#byIdentity)
         for (const [k, e] of entries) if (e.expiresAt <= now) this.#delete(id, entries, k);
-    while (this.#size >= MAX_ENTRIES) {
-      const [id, entries] = this.#byIdentity.entries().next().value!;
-      this.#delete(id, entries, entries.keys().next().value!);
-    }
     let entries = this.#byIdentity.get(identity);
-    if (entries === undefined) this.#byIdentity.set(identity, (entries = new Map()));
-    if (!entries.has(key)) this.#size++;
-    entries.set(key, { allowed, expiresAt: now + this.ttlMs });
+    const prior = entries?.get(key);
+    if (prior === undefined) while (this.#size >= MAX_ENTRIES) this.#deleteOldest();
+    if (entries === undefined || !this.#byIdentity.has(identity))
+      this.#byIdentity.set(identity, (entries = entries ?? new Map()));
+    if (prior === undefined) this.#size++;
+    entries.set(key, { allowed, expiresAt: now + this.ttlMs, seq: prior?.seq ?? this.#seq++ });
+  }
+
+  /** The entry set first, whoever it is for (a full cache only: a walk over all of them). */
+  #deleteOldest(): void {
+    let oldest: { identity: string; entries: Map<string, Entry>; key: string; seq: number } | undefined;
+    for (const [identity, entries] of this.#byIdentity)
+      for (const [key, e] of entries)
+        if (oldest === undefined || e.seq < oldest.seq) oldest = { identity, entries, key, seq: e.seq };
+    if (oldest) this.#delete(oldest.identity, oldest.entries, oldest.key);
   }
 
   clear(): void {

@@ -23,7 +23,7 @@ export interface DecisionRecord {
 }
 
 interface Slot extends Omit<DecisionRecord, 'reviews'> {
-  /** Reused: the first `reviewCount` entries are this decision's. */
+  /** Reused: the first `reviewCount` entries are this decision's; -1 when `reviews` is the decision's own list. */
   reviews: GateReview[];
   reviewCount: number;
 }
@@ -41,7 +41,11 @@ export class DecisionRing {
     this.#capacity = capacity;
   }
 
-  add(d: DecisionRecord): void {
+  /**
+   * `live`: the decision's reviews are still being made (a response filter reviews each item after the decision
+   * is logged), so the slot keeps the decision's own list instead of a copy of what it holds now.
+   */
+  add(d: DecisionRecord, live = false): void {
     let slot = this.#slots[this.#next];
     if (slot === undefined) {
       slot = { ...d, reviews: [], reviewCount: 0 };
@@ -54,10 +58,16 @@ export class DecisionRing {
     slot.username = d.username === undefined ? undefined : this.#intern(d.username);
     slot.status = d.status;
     slot.outcome = d.outcome;
-    for (let i = 0; i < d.reviews.length; i++) slot.reviews[i] = d.reviews[i]!;
-    // Entries past this decision's own are cleared, so the slot holds no review it does not show.
-    for (let i = d.reviews.length; i < slot.reviewCount; i++) slot.reviews[i] = NO_REVIEW;
-    slot.reviewCount = d.reviews.length;
+    if (live) {
+      slot.reviews = d.reviews;
+      slot.reviewCount = -1;
+    } else {
+      if (slot.reviewCount < 0) slot.reviews = [];
+      for (let i = 0; i < d.reviews.length; i++) slot.reviews[i] = d.reviews[i]!;
+      // Entries past this decision's own are cleared, so the slot holds no review it does not show.
+      for (let i = d.reviews.length; i < slot.reviewCount; i++) slot.reviews[i] = NO_REVIEW;
+      slot.reviewCount = d.reviews.length;
+    }
     this.#next = (this.#next + 1) % this.#capacity;
   }
 
@@ -66,8 +76,18 @@ export class DecisionRing {
     const n = this.#slots.length;
     const out: DecisionRecord[] = [];
     for (let k = 1; k <= n; k++) {
-      const { reviews, reviewCount, ...d } = this.#slots[(this.#next - k + n * 2) % n]!;
-      out.push({ ...d, reviews: reviews.slice(0, reviewCount) });
+      const s = this.#slots[(this.#next - k + n * 2) % n]!;
+      // The fields in DecisionRecord's order, as the decisions API has always listed them.
+      out.push({
+        atMs: s.atMs,
+        method: s.method,
+        path: s.path,
+        workspace: s.workspace,
+        username: s.username,
+        reviews: s.reviewCount < 0 ? [...s.reviews] : s.reviews.slice(0, s.reviewCount),
+        status: s.status,
+        outcome: s.outcome,
+      });
     }
     return out;
   }

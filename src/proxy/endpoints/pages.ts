@@ -68,3 +68,11 @@ export function renderErrorPage(
     }),
   );
 }
+
+/** Nothing a request does may take the lab down: an unexpected error is a 500 page and a log line. */
+export function failRequest(ctx: ProxyContext, scope: RequestScope, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.log.errorf('oauthproxy.go:1085', `Unexpected internal error: ${message}`);
+  if (!scope.res.headersSent) renderErrorPage(ctx, scope, 500, message, undefined, '/');
+  else scope.res.destroy();
+}

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { MiddlewareFactory } from '../chain.js';
 import type { ProxyContext, UpstreamHandler } from '../context.js';
-import { renderErrorPage } from '../endpoints/pages.js';
+import { failRequest, renderErrorPage } from '../endpoints/pages.js';
 import { UPSTREAM_ERROR_MESSAGE } from '../pages.js';
 import type { RequestScope } from '../scope.js';
 
@@ -93,7 +93,7 @@ function upstreamRequestHeaders(
 /**
  * An upstream in this process (the lab's gate) gets the very request and response objects: the headers it would
  * see over HTTP, the proxy's response headers and cookies, and no socket in between. The proxy's part ends here:
- * the handler answers every request itself, its own failures included, so nothing waits on it.
+ * the handler answers the request itself, so the chain does not wait on it.
  */
 function handOver(ctx: ProxyContext, upstream: UpstreamHandler, scope: RequestScope, target: URL): void {
   const { req, res } = scope;
@@ -105,11 +105,13 @@ function handOver(ctx: ProxyContext, upstream: UpstreamHandler, scope: RequestSc
     scope.setCookies.length > 0
       ? { ...scope.responseHeaders, 'Set-Cookie': scope.setCookies }
       : scope.responseHeaders;
-  if (!ctx.logsRequests) return void upstream(req, res, added);
+  // A handler that fails anyway is answered as a failing step is: a 500 page, and the lab lives on.
+  const failed = (error: unknown) => failRequest(ctx, scope, error);
+  if (!ctx.logsRequests) return void upstream(req, res, added).catch(failed);
   // A logged request line reads the response's Content-Length back, which only headers set on the response
   // itself keep: the same headers on the wire, at the cost of Node merging them one by one.
   for (const k in added) res.setHeader(k, added[k]!);
-  void upstream(req, res);
+  void upstream(req, res).catch(failed);
 }
 
 function proxyRequest(

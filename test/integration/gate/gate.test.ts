@@ -355,6 +355,32 @@ describe('kubernetes-auth gate (§4, §6, §7)', () => {
       return ((await res.json()) as { workspaces: Array<{ name: string }> }).workspaces.map((w) => w.name);
     };
     expect(await list('bob')).toEqual(['team-b']);
+    // The response filter's reviews, made after the decision was logged, belong to it (§4.4): bob may list in
+    // team-b only, so team-a is reviewed resource by resource and team-b at its first.
+    const [decision] = lab.gate!.decisions();
+    expect(decision!.reviews.map((r) => [r.attributes.namespace, r.attributes.resource, r.allowed])).toEqual([
+      ...['experiments', 'datasets', 'registeredmodels', 'gatewaysecrets', 'gatewayendpoints'].map((r) => [
+        'team-a',
+        r,
+        false,
+      ]),
+      ...['gatewaymodeldefinitions', 'gatewaybudgets', 'gatewayguardrails'].map((r) => ['team-a', r, false]),
+      ['team-b', 'experiments', true],
+    ]);
+    // Listed over HTTP with the fields in the order the decisions API has always had.
+    const listed = (await (await fetch(`${lab.gate!.url.href}_authlab/decisions`)).json()) as {
+      decisions: Array<Record<string, unknown>>;
+    };
+    expect(Object.keys(listed.decisions[0]!)).toEqual([
+      'at',
+      'method',
+      'path',
+      'workspace',
+      'username',
+      'reviews',
+      'status',
+      'outcome',
+    ]);
     expect(await list('carol')).toEqual(['team-a', 'team-b']);
     expect(await list('mallory')).toEqual([]);
     const create = await fetch(`${lab.trackingUri}/api/3.0/mlflow/workspaces`, {

@@ -3,9 +3,10 @@
 // Each is answered as oauth2-proxy would, logged in its words, and the proxy keeps serving.
 import net from 'node:net';
 import { SignJWT, generateKeyPair } from 'jose';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { createAuthProxy } from '../../../src/proxy/create-proxy.js';
 import { claimsOf } from '../helpers.js';
-import { proxyLab, proxyLines, type Echoed, type ProxyLab } from './support.js';
+import { captureLog, proxyLab, proxyLines, type Echoed, type ProxyLab } from './support.js';
 
 const PREFIX = '[TS] [jwt_session.go:54] Error retrieving session from token in Authorization header: ';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -185,5 +186,28 @@ describe('garbage session cookies (§A1 "Failure matrix")', () => {
     expect(res.status).toBe(200);
     expect(res.headers.getSetCookie()).toEqual([]);
     expect(errorLines(p)).toEqual([]);
+  });
+});
+
+describe('an in-process upstream that fails', () => {
+  test('a handler that rejects is answered 500 with a log line, and the proxy goes on serving', async () => {
+    const { lab } = await proxyLab();
+    const logs = captureLog();
+    const proxy = await createAuthProxy({
+      options: lab.proxy!.options,
+      port: 0,
+      log: logs.log,
+      upstreamHandler: () => Promise.reject(new Error('upstream handler broke')),
+    });
+    onTestFinished(() => proxy.dispose());
+    const token = await lab.token({ user: 'alice' });
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(new URL('/api/2.0/mlflow/experiments/search', proxy.url), {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(500);
+      expect(await res.text()).toContain('<title>500 Internal Server Error</title>');
+    }
+    expect(logs.text()).toContain('Unexpected internal error: upstream handler broke');
   });
 });

@@ -45,4 +45,21 @@ describe('DecisionCache: the plugin’s per-identity decision cache (mlflow-work
       false,
     ]);
   });
+
+  test('a full cache evicts the entry set first, whoever it is for, not the first identity’s newest', () => {
+    const cache = new DecisionCache(createClock(), 300_000);
+    const key = (i: number) => DecisionCache.key({ ...get, name: `e${i}` });
+    cache.set('a', key(0), true);
+    for (let i = 1; i < 10_000; i++) cache.set('b', key(i), true);
+    cache.set('a', key(0), false); // set again: keeps its place, evicts nothing
+    expect(cache.get('b', key(1))).toBe(true);
+    cache.set('a', key(10_000), true); // full: a's first entry is the oldest
+    expect([cache.get('a', key(0)), cache.get('a', key(10_000))]).toEqual([undefined, true]);
+    cache.set('c', key(0), true); // full: b's first entry is now the oldest, not a's fresh one
+    expect([cache.get('b', key(1)), cache.get('a', key(10_000)), cache.get('c', key(0))]).toEqual([
+      undefined,
+      true,
+      true,
+    ]);
+  });
 });
