@@ -27,9 +27,9 @@ export function labThreadpoolSize(cores = availableParallelism()): string {
 type Execve = (file: string, args: string[], env: NodeJS.ProcessEnv) => never;
 
 /**
- * Replaces this process with the same command under `LAB_HEAP_FLAG`, `LAB_MALLOC_ARENAS` and `labThreadpoolSize()` (same pid and stdio:
- * nothing a caller sees changes) when it runs `up`. Both take effect only when a process starts, so they cannot be
- * set later. Where `process.execve` is missing (Node < 23.11, Windows) the lab runs with the defaults.
+ * Replaces this process with the same command under `LAB_HEAP_FLAG`, `LAB_MALLOC_ARENAS` and
+ * `labThreadpoolSize()` (same pid and stdio: nothing a caller sees changes) when it runs `up`. Each takes effect
+ * only when a process starts, so none can be set later. Where `process.execve` is missing (Node < 23.11, Windows) the lab runs with the defaults.
  */
 export function relaunchUpWithLabHeap(argv: readonly string[]): void {
   if (argv[2] !== 'up') return;

@@ -146,9 +146,10 @@ function logRequest(ctx: ProxyContext, scope: RequestScope): void {
       protocol: `HTTP/${req.httpVersion}`,
       userAgent: req.headers['user-agent'] ?? '',
       status: res.statusCode,
-      // An upstream in this process wrote the response itself: its Content-Length is the body it sent.
+      // Forwarded to an upstream in this process (forward hands every request over when there is one), which
+      // wrote the response itself: its Content-Length is the body it sent.
       size:
-        scope.handedOver && req.method !== 'HEAD'
+        ctx.upstreamHandler !== undefined && scope.upstream !== '' && req.method !== 'HEAD'
           ? Number(res.getHeader('content-length') ?? 0)
           : scope.bytesOut,
       durationMs: performance.now() - scope.startedAt,

@@ -30,8 +30,6 @@ export interface RequestScope {
   upstream: string;
   /** Body bytes sent, for the request log. */
   bytesOut: number;
-  /** Set when an upstream in this process answered: the request log then reads the size off the response. */
-  handedOver: boolean;
 }
 
 export function createScope(
@@ -57,7 +55,6 @@ class Scope implements RequestScope {
   readonly responseHeaders: Record<string, string> = {};
   upstream = '';
   bytesOut = 0;
-  handedOver = false;
   #requestId: string | undefined = undefined;
   #cookies: RequestCookie[] | undefined = undefined;
 

@@ -11,7 +11,7 @@ import { listen } from '../../listen.js';
 import { childLogger, noopLogger, type Logger } from '../../log.js';
 import type { ResourceAttributes } from '../../kube/types.js';
 import { DecisionCache } from './decision-cache.js';
-import { DecisionRing, type DecisionRecord, type GateReview } from './decision-ring.js';
+import { DecisionRing, type DecisionRecord } from './decision-ring.js';
 import { MESSAGES, pluginError, type GateError } from './errors.js';
 import { resolveIdentity, type GateIdentity } from './identity.js';
 import { NameLookups, parseNames, type RequestFields } from './names.js';
@@ -358,7 +358,10 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
    */
   const broadReviews = new Map<
     AuthRule,
-    Map<string, { attributes: ResourceAttributes; key: string; allowedFromCache: GateReview }>
+    Map<
+      string,
+      { attributes: ResourceAttributes; key: string; allowedFromCache: GateDecision['reviews'][number] }
+    >
   >();
   function broadReview(rule: AuthRule, workspace: string | undefined) {
     let byWorkspace = broadReviews.get(rule);

@@ -2,25 +2,12 @@
 // A decision is copied into one of a fixed set of slots, overwritten in place, with its strings interned: a
 // record kept for 1,000 calls outlives the young generation, so one object per call was promoted and collected
 // later by full GCs, and under sustained load the old generation grew to ~100 MB of dead records (issue 10).
-import type { ResourceAttributes } from '../../kube/types.js';
+import type { GateDecision } from './create-gate.js';
 
-export interface GateReview {
-  attributes: ResourceAttributes;
-  allowed: boolean;
-  cached: boolean;
-}
+export type GateReview = GateDecision['reviews'][number];
 
-/** One decision as the gate builds it during a request. */
-export interface DecisionRecord {
-  atMs: number;
-  method: string;
-  path: string;
-  workspace: string | undefined;
-  username: string | undefined;
-  reviews: GateReview[];
-  status: number;
-  outcome: string;
-}
+/** One decision as the gate builds it during a request: the time kept as a number until it is listed. */
+export type DecisionRecord = Omit<GateDecision, 'at'> & { atMs: number };
 
 interface Slot extends Omit<DecisionRecord, 'reviews'> {
   /** Reused: the first `reviewCount` entries are this decision's; -1 when `reviews` is the decision's own list. */

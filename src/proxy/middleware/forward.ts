@@ -100,7 +100,6 @@ function handOver(ctx: ProxyContext, upstream: UpstreamHandler, scope: RequestSc
   // IncomingMessage.headers is assignable: the gate reads the rewritten set, built without per-key deletes.
   req.headers = upstreamRequestHeaders(ctx, scope, target) as http.IncomingHttpHeaders;
   scope.upstream = target.pathname || '/';
-  scope.handedOver = true;
   const added: http.OutgoingHttpHeaders =
     scope.setCookies.length > 0
       ? { ...scope.responseHeaders, 'Set-Cookie': scope.setCookies }
