@@ -2,6 +2,7 @@
 // one decision that the proxied path, /oauth2/auth, /oauth2/userinfo and /oauth2/sign_out share.
 import { emailDomainAllowed, groupsAllowed } from './authorize.js';
 import type { ProxyContext } from './context.js';
+import { goResponseHeaderValue } from './header-value.js';
 import { sessionString } from './proxy-log.js';
 import { isSkipAuthRoute } from './routes.js';
 import { queryOf, type RequestScope } from './scope.js';
@@ -71,8 +72,8 @@ export function authOnlyAuthorize(scope: RequestScope, session: SessionState | u
   return true;
 }
 
-/** `addHeadersForProxying`: `GAP-Auth` with the e-mail, else the user (§A4). */
+/** `addHeadersForProxying`: `GAP-Auth` with the e-mail, else the user (§A4), written as Go writes it. */
 export function setGapAuth(scope: RequestScope, session: SessionState | undefined): void {
   if (!session) return;
-  scope.responseHeaders['GAP-Auth'] = session.email || session.user || '';
+  scope.responseHeaders['GAP-Auth'] = goResponseHeaderValue(session.email || session.user || '');
 }

@@ -11,7 +11,7 @@ import type { SessionStore } from './session-store.js';
 
 /**
  * An upstream's request handler in this process. It answers every request it is handed; the proxy does not wait
- * on it, and answers a rejection as any failing step (500).
+ * on it, and answers a rejection as any failing step (500), except `UpstreamUnreachable`.
  */
 export type UpstreamHandler = (
   req: http.IncomingMessage,
@@ -19,6 +19,20 @@ export type UpstreamHandler = (
   /** The proxy's own response headers (GAP-Auth, Set-Cookie…), for the handler to write with its own. */
   responseHeaders?: http.OutgoingHttpHeaders,
 ) => Promise<void>;
+
+/**
+ * What an in-process upstream rejects with when what stands behind it (MLflow) cannot be reached before anything
+ * was answered: in production the proxy would have dialled MLflow itself, so the proxy answers with its 502 page
+ * and the dial error for `target`, as for an upstream of its own (§A2).
+ */
+export class UpstreamUnreachable extends Error {
+  constructor(
+    readonly error: NodeJS.ErrnoException,
+    readonly target: URL,
+  ) {
+    super(error.message);
+  }
+}
 
 export type AuthStatus = 'AuthSuccess' | 'AuthFailure' | 'AuthError';
 
@@ -32,6 +46,8 @@ export interface ProxyLog {
   auth(scope: RequestScope, status: AuthStatus, message: string, username?: string): void;
   /** The request line (already formatted). */
   request(line: string): void;
+  /** A line of the lab's own, not one oauth2-proxy writes (the lab's internal trouble). */
+  lab(message: string): void;
 }
 
 export interface ProxyContext {
@@ -66,5 +82,6 @@ export function createProxyLog(log: Logger, clock: LabClock): ProxyLog {
         }),
       ),
     request: (line) => log.info(line),
+    lab: (message) => log.error(message),
   };
 }

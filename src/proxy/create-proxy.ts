@@ -132,6 +132,16 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
 }
 
 function logRequest(ctx: ProxyContext, scope: RequestScope): void {
+  try {
+    writeRequestLine(ctx, scope);
+  } catch (error) {
+    // A request line that cannot be formatted is not worth the lab: it runs in a 'finish' listener, where a throw
+    // would end the process.
+    ctx.log.lab(`request line not logged: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+function writeRequestLine(ctx: ProxyContext, scope: RequestScope): void {
   const { req, res } = scope;
   ctx.log.request(
     requestLine({

@@ -1,6 +1,7 @@
 // Writing the proxy's own responses the way Go's net/http and oauth2-proxy write them (oauth2-proxy-and-dex.md
 // §A2 "Exact bodies and headers"). Every writer flushes the scope's pending Set-Cookie and response headers first.
 import { STATUS_CODES } from 'node:http';
+import { goResponseHeaderValue } from './header-value.js';
 import { goRedirectBody } from './pages.js';
 import type { RequestScope } from './scope.js';
 
@@ -81,13 +82,15 @@ export function goRedirectLocation(location: string): string {
 /** Go's `http.Redirect` with 302: a small HTML body on GET/HEAD only (§A2 "302 bodies"). */
 export function redirect(scope: RequestScope, target: string): void {
   const location = goRedirectLocation(target);
+  // A CR or LF that came with the target is a space on the wire, as Go's header writer makes it.
+  const header = goResponseHeaderValue(location);
   const method = scope.req.method ?? 'GET';
   if (method === 'GET' || method === 'HEAD')
     send(
       scope,
       302,
-      { Location: location, 'Content-Type': 'text/html; charset=utf-8' },
+      { Location: header, 'Content-Type': 'text/html; charset=utf-8' },
       goRedirectBody(location),
     );
-  else send(scope, 302, { Location: location });
+  else send(scope, 302, { Location: header });
 }

@@ -30,6 +30,11 @@ export interface RequestScope {
   upstream: string;
   /** Body bytes sent, for the request log. */
   bytesOut: number;
+  /**
+   * An injected request header whose value Go's transport refuses (a CR or LF in an e-mail): the request is not
+   * forwarded but answered with the 502 page, as oauth2-proxy's reverse proxy fails it.
+   */
+  refusedHeader: string | undefined;
 }
 
 export function createScope(
@@ -55,6 +60,7 @@ class Scope implements RequestScope {
   readonly responseHeaders: Record<string, string> = {};
   upstream = '';
   bytesOut = 0;
+  refusedHeader: string | undefined = undefined;
   #requestId: string | undefined = undefined;
   #cookies: RequestCookie[] | undefined = undefined;
 

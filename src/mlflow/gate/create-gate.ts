@@ -10,6 +10,7 @@ import { DEFAULT_HOST } from '../../config/defaults.js';
 import { listen } from '../../listen.js';
 import { childLogger, noopLogger, type Logger } from '../../log.js';
 import type { ResourceAttributes } from '../../kube/types.js';
+import { UpstreamUnreachable } from '../../proxy/context.js';
 import { DecisionCache } from './decision-cache.js';
 import { DecisionRing, type DecisionRecord } from './decision-ring.js';
 import { MESSAGES, pluginError, type GateError } from './errors.js';
@@ -141,32 +142,46 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
           });
         },
       );
-      req.on('error', reject);
+      req.on('error', (error) => reject(new UpstreamUnreachable(error, upstream)));
     });
   const lookups = new NameLookups(backendGet, clock);
 
-  /** Nothing a request does may take the lab down: an unexpected error is the plugin's INTERNAL_ERROR. */
+  /**
+   * Nothing a request does may take the lab down: an unexpected error is the plugin's INTERNAL_ERROR. MLflow out of
+   * reach is what a dead MLflow process looks like: handed over by the proxy, the proxy answers it with its 502
+   * page; on the gate's own port (MLflow's stand-in) the connection closes unanswered.
+   */
   const failed = (req: http.IncomingMessage, res: http.ServerResponse, error: unknown): void => {
-    log.error(`unexpected error on ${req.method} ${req.url}: ${(error as Error).message}`);
-    if (!res.headersSent) sendError(res, pluginError('INTERNAL_ERROR', (error as Error).message));
+    if (error instanceof UpstreamUnreachable && !res.headersSent) {
+      log.error(`MLflow backend ${upstream.href} unreachable: ${error.message}`);
+      if (handedOver.has(res)) throw error;
+      return void res.destroy();
+    }
+    log.error(`unexpected error on ${req.method} ${req.url}: ${(error as Error)?.message ?? String(error)}`);
+    if (!res.headersSent) sendError(res, pluginError('INTERNAL_ERROR', (error as Error)?.message ?? ''));
     else res.destroy();
   };
+  const run = (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    let done: Promise<void>;
+    try {
+      done = handle(req, res);
+    } catch (error) {
+      done = Promise.reject(error as Error);
+    }
+    return done.catch((error: unknown) => failed(req, res, error));
+  };
+  /** The in-process entry (`StartedGate.handle`): the proxy's request, with the proxy's own response headers. */
+  const handedOver = new WeakSet<http.ServerResponse>();
   const safeHandle = (
     req: http.IncomingMessage,
     res: http.ServerResponse,
     proxyHeaders?: http.OutgoingHttpHeaders,
   ): Promise<void> => {
+    handedOver.add(res);
     if (proxyHeaders !== undefined) addedHeaders.set(res, proxyHeaders);
-    let done: Promise<void>;
-    try {
-      done = handle(req, res);
-    } catch (error) {
-      failed(req, res, error);
-      return DONE;
-    }
-    return done.catch((error: unknown) => failed(req, res, error));
+    return run(req, res);
   };
-  const server = http.createServer((req, res) => void safeHandle(req, res));
+  const server = http.createServer((req, res) => void run(req, res));
 
   /** Ends a decision: its status and outcome, into the log. */
   const finish = (record: DecisionRecord, status: number, outcome: string, reviewsGoOn = false): void => {
@@ -589,7 +604,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
           );
       });
     }
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const up = http.request(
         {
           agent,
@@ -651,9 +666,9 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
         },
       );
       up.on('error', (error) => {
-        log.error(`backend ${upstream.href} failed: ${error.message}`);
-        if (!res.headersSent)
-          sendError(res, pluginError('INTERNAL_ERROR', `MLflow backend unreachable: ${error.message}`));
+        if (!res.headersSent) return reject(new UpstreamUnreachable(error, upstream));
+        log.error(`MLflow backend ${upstream.href} failed mid-answer: ${error.message}`);
+        res.destroy();
         resolve();
       });
       // A client that goes away takes the MLflow request with it.
@@ -761,13 +776,18 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
+/** The plugin's JSON error; a response that cannot be written any more (or at all) loses its connection instead. */
 function sendError(res: http.ServerResponse, e: GateError, status = e.status): void {
   if (res.headersSent) return void res.destroy();
-  writeHead(res, status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(e.body),
-  });
-  res.end(e.body);
+  try {
+    writeHead(res, status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(e.body),
+    });
+    res.end(e.body);
+  } catch {
+    res.destroy();
+  }
 }
 
 /** The headers a proxy in this process handed over with a response (`StartedGate.handle`'s `proxyHeaders`). */

@@ -72,7 +72,27 @@ export function renderErrorPage(
 /** Nothing a request does may take the lab down: an unexpected error is a 500 page and a log line. */
 export function failRequest(ctx: ProxyContext, scope: RequestScope, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
-  ctx.log.errorf('oauthproxy.go:1085', `Unexpected internal error: ${message}`);
-  if (!scope.res.headersSent) renderErrorPage(ctx, scope, 500, message, undefined, '/');
-  else scope.res.destroy();
+  const { res } = scope;
+  try {
+    ctx.log.errorf('oauthproxy.go:1085', `Unexpected internal error: ${message}`);
+    if (res.headersSent) return void res.destroy();
+    renderErrorPage(ctx, scope, 500, message, undefined, '/');
+  } catch {
+    // The page itself failed (a header Node refuses, a socket gone): a bare 500 without the scope's headers, and
+    // if even that fails, the connection is dropped. This path must not throw.
+    try {
+      if (res.headersSent) return void res.destroy();
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      // Go's `http.Error(rw, "Internal Server Error", 500)`.
+      const body = 'Internal Server Error\n';
+      res.writeHead(500, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Length': body.length,
+      });
+      res.end(body);
+    } catch {
+      res.destroy();
+    }
+  }
 }

@@ -3,6 +3,7 @@
 import { authOnlyAuthorize, getAuthenticatedSession, setGapAuth } from '../authenticated-session.js';
 import type { MiddlewareFactory } from '../chain.js';
 import type { ProxyContext } from '../context.js';
+import { goResponseHeaderValue } from '../header-value.js';
 import { httpError, noCache, redirect, send } from '../respond.js';
 import type { RequestScope } from '../scope.js';
 import type { SessionState } from '../session/cookie-codec.js';
@@ -12,7 +13,7 @@ import { redirectFor } from './pages.js';
 function xAuthRequestHeaders(ctx: ProxyContext, scope: RequestScope, session: SessionState): void {
   const h = scope.responseHeaders;
   const put = (name: string, value: string | undefined) => {
-    if (value) h[name] = value;
+    if (value) h[name] = goResponseHeaderValue(value);
   };
   put('X-Auth-Request-User', session.user);
   put('X-Auth-Request-Email', session.email);

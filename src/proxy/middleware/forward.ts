@@ -4,8 +4,9 @@
 // error page when the upstream cannot be reached (§A2).
 import http from 'node:http';
 import type { MiddlewareFactory } from '../chain.js';
-import type { ProxyContext, UpstreamHandler } from '../context.js';
+import { UpstreamUnreachable, type ProxyContext, type UpstreamHandler } from '../context.js';
 import { failRequest, renderErrorPage } from '../endpoints/pages.js';
+import { invalidHeaderValueError } from '../header-value.js';
 import { UPSTREAM_ERROR_MESSAGE } from '../pages.js';
 import type { RequestScope } from '../scope.js';
 
@@ -64,6 +65,12 @@ export const forward: MiddlewareFactory = (ctx) => {
   return {
     name: 'forward',
     handle(scope) {
+      if (scope.refusedHeader !== undefined) {
+        // Go's transport refuses the request before dialling: the 502 page, nothing reaches MLflow.
+        scope.upstream = target.pathname || '/';
+        upstreamFailed(ctx, scope, invalidHeaderValueError(scope.refusedHeader));
+        return true;
+      }
       if (!ctx.upstreamHandler)
         return new Promise<boolean>((resolve) =>
           proxyRequest(ctx, scope, target, ctx.agent, () => resolve(true)),
@@ -104,13 +111,23 @@ function handOver(ctx: ProxyContext, upstream: UpstreamHandler, scope: RequestSc
     scope.setCookies.length > 0
       ? { ...scope.responseHeaders, 'Set-Cookie': scope.setCookies }
       : scope.responseHeaders;
-  // A handler that fails anyway is answered as a failing step is: a 500 page, and the lab lives on.
-  const failed = (error: unknown) => failRequest(ctx, scope, error);
+  // A handler that fails anyway is answered as a failing step is: a 500 page, and the lab lives on. One that
+  // could not reach MLflow is answered as a dial failure of the proxy's own.
+  const failed = (error: unknown) =>
+    error instanceof UpstreamUnreachable && !res.headersSent
+      ? upstreamFailed(ctx, scope, goDialError(error.error, error.target))
+      : failRequest(ctx, scope, error);
   if (!ctx.logsRequests) return void upstream(req, res, added).catch(failed);
   // A logged request line reads the response's Content-Length back, which only headers set on the response
   // itself keep: the same headers on the wire, at the cost of Node merging them one by one.
   for (const k in added) res.setHeader(k, added[k]!);
   void upstream(req, res).catch(failed);
+}
+
+/** `ProxyErrorHandler`: the log line and the 502 page; the user is past authentication, so its buttons lead to "/". */
+function upstreamFailed(ctx: ProxyContext, scope: RequestScope, text: string): void {
+  ctx.log.errorf('error_page.go:96', `Error proxying to upstream server: ${text}`);
+  renderErrorPage(ctx, scope, 502, text, UPSTREAM_ERROR_MESSAGE, '/');
 }
 
 function proxyRequest(
@@ -162,10 +179,7 @@ function proxyRequest(
       res.destroy();
       return finish();
     }
-    const text = goDialError(error, target);
-    ctx.log.errorf('error_page.go:96', `Error proxying to upstream server: ${text}`);
-    // The user is already past authentication: the page's buttons lead to "/" (ProxyErrorHandler).
-    renderErrorPage(ctx, scope, 502, text, UPSTREAM_ERROR_MESSAGE, '/');
+    upstreamFailed(ctx, scope, goDialError(error, target));
     finish();
   });
   // A client that goes away takes the upstream request with it.
