@@ -136,3 +136,62 @@ export function normpath(p: string): string {
   }
   return slashes + parts.join('/') || '.';
 }
+
+/** The parts of `urllib.parse.urlparse(url)`. */
+export interface PyParsedUrl {
+  scheme: string;
+  netloc: string;
+  path: string;
+  params: string;
+  query: string;
+  fragment: string;
+}
+
+/** Schemes whose last path segment may carry `;params` (`urllib.parse.uses_params`). */
+const USES_PARAMS = new Set([
+  '',
+  'ftp',
+  'hdl',
+  'prospero',
+  'http',
+  'imap',
+  'https',
+  'shttp',
+  'rtsp',
+  'rtspu',
+]);
+for (const s of ['sip', 'sips', 'mms', 'sftp', 'tel']) USES_PARAMS.add(s);
+
+/**
+ * `urllib.parse.urlparse`: leading controls and spaces dropped, tabs and newlines removed, an ASCII scheme before
+ * the first `:`, `//netloc`, then `#fragment`, `?query`, and `;params` of the last segment for the schemes that
+ * have them.
+ */
+export function pyUrlParse(input: string): PyParsedUrl {
+  // eslint-disable-next-line no-control-regex
+  let url = input.replace(/^[\x00-\x20]+/, '').replace(/[\t\r\n]/g, '');
+  let scheme = '';
+  const colon = url.indexOf(':');
+  if (colon > 0 && /^[A-Za-z][A-Za-z0-9+.-]*$/.test(url.slice(0, colon))) {
+    scheme = url.slice(0, colon).toLowerCase();
+    url = url.slice(colon + 1);
+  }
+  let netloc = '';
+  if (url.startsWith('//')) {
+    const end = url.slice(2).search(/[/?#]/);
+    netloc = end < 0 ? url.slice(2) : url.slice(2, 2 + end);
+    url = end < 0 ? '' : url.slice(2 + end);
+  }
+  let fragment = '';
+  const hash = url.indexOf('#');
+  if (hash >= 0) [url, fragment] = [url.slice(0, hash), url.slice(hash + 1)];
+  let query = '';
+  const mark = url.indexOf('?');
+  if (mark >= 0) [url, query] = [url.slice(0, mark), url.slice(mark + 1)];
+  let params = '';
+  if (USES_PARAMS.has(scheme) && url.includes(';')) {
+    const semi = url.includes('/') ? url.indexOf(';', url.lastIndexOf('/')) : url.indexOf(';');
+    if (semi >= 0) [url, params] = [url.slice(0, semi), url.slice(semi + 1)];
+  }
+  return { scheme, netloc, path: url, params, query, fragment };
+}

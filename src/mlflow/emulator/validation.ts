@@ -1,6 +1,6 @@
 import { invalidParameter } from './errors.js';
 import { invalidValueError } from './request-message.js';
-import { pyFloatRepr } from './python-values.js';
+import { pyFloatRepr, pyUrlParse } from './python-values.js';
 import { pyRepr } from './search/python.js';
 import { normpath } from './python-values.js';
 
@@ -113,4 +113,32 @@ export function validateExperimentName(name: string): void {
   if (name.length > MAX_EXPERIMENT_NAME_LENGTH) {
     throw invalidParameter(`'name' exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters`);
   }
+}
+
+/**
+ * `_create_experiment`'s checks of `artifact_location` (mlflow/server/handlers.py: no fragment or params, no `..`
+ * in the query), then the workspace-aware store's refusal of any location at all: with workspaces on, MLflow puts
+ * every experiment under `workspaces/<workspace>/` itself (`SqlAlchemyWorkspaceStore.create_experiment`). A
+ * location of the caller's choice was a way out of the workspace: `mlflow-artifacts:/workspaces/team-a/../..#`
+ * listed every workspace's artifacts.
+ */
+export function validateArtifactLocation(location: string): void {
+  if (location === '') return;
+  const parsed = pyUrlParse(location);
+  if (parsed.fragment || parsed.params)
+    throw invalidParameter("'artifact_location' URL can't include fragments or params.");
+  if (unquoteAll(parsed.query).includes('..')) throw invalidParameter('Invalid query string');
+  throw invalidParameter('artifact_location cannot be specified when workspaces are enabled');
+}
+
+/** `validate_query_string`'s `_decode`, for its `..` test: percent-escapes decoded until nothing changes. */
+function unquoteAll(text: string): string {
+  for (let round = 0; round < 10; round++) {
+    const decoded = text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) =>
+      Buffer.from(run.replaceAll('%', ''), 'hex').toString(),
+    );
+    if (decoded === text) return text;
+    text = decoded;
+  }
+  return text;
 }

@@ -1,5 +1,6 @@
 import { invalidParameter } from '../errors.js';
 import { HtmlError } from '../http.js';
+import { normpath } from '../python-values.js';
 import { DEFAULT_WORKSPACE } from '../tracking-store.js';
 
 export { normpath, pyRepr } from '../python-values.js';
@@ -30,13 +31,23 @@ export function validatePathIsSafe(raw: string): string {
 /**
  * With workspaces on, every proxied artifact path lives under `workspaces/<workspace>/`: a path naming another
  * workspace is refused, a relative one is moved under the request's workspace. The `default` workspace keeps
- * the legacy layout (paths outside `workspaces/` stay as they are, and no path means the root).
+ * the legacy layout (paths outside `workspaces/` stay as they are, and no path means the root). Whatever a path
+ * holds (a run's root from its stored artifact URI may hold `..`), it must resolve inside that workspace's part
+ * of the store, or it is an invalid path.
  */
 export function workspaceScopedPath(path: string | undefined, workspace: string): string | undefined {
   const normalized = path?.replace(/^\/+/, '') ?? '';
   const base = `workspaces/${workspace}`;
   if (normalized === '') return workspace === DEFAULT_WORKSPACE ? path : base;
-  if (workspace === DEFAULT_WORKSPACE && !normalized.startsWith('workspaces/')) return path;
+  if (workspace === DEFAULT_WORKSPACE && !normalized.startsWith('workspaces/')) {
+    // Only a `..` can lead from a legacy path out of the store or into another workspace's part of it.
+    if (normalized.split('/').includes('..')) {
+      const resolved = normpath(normalized);
+      if (resolved === '..' || resolved.startsWith('../') || resolved.split('/')[0] === 'workspaces')
+        throw invalidPath();
+    }
+    return path;
+  }
   const [first, requested] = normalized.split('/', 2);
   if (first === 'workspaces') {
     if (!requested) {
@@ -47,9 +58,16 @@ export function workspaceScopedPath(path: string | undefined, workspace: string)
         `Artifact path targets workspace '${requested}' but the workspace specified in the request is '${workspace}'.`,
       );
     }
-    return normalized;
+    return confined(normalized, base);
   }
-  return `${base}/${normalized}`;
+  return confined(`${base}/${normalized}`, base);
+}
+
+/** The path, if it resolves inside `base`. */
+function confined(path: string, base: string): string {
+  const resolved = normpath(path);
+  if (resolved !== base && !resolved.startsWith(`${base}/`)) throw invalidPath();
+  return path;
 }
 
 /** `urllib.parse.unquote`: runs of `%XX` decode as UTF-8 (bad sequences become U+FFFD); a stray `%` stays. */

@@ -3,7 +3,12 @@ import type { ApiRequest, ApiResponse } from '../http.js';
 import { assert, pb, requestMessage, type Parsed } from '../request-message.js';
 import { experimentJson } from '../serialize.js';
 import type { TrackingStore } from '../tracking-store.js';
-import { validateExperimentName, validateExperimentTag, validateTag } from '../validation.js';
+import {
+  validateArtifactLocation,
+  validateExperimentName,
+  validateExperimentTag,
+  validateTag,
+} from '../validation.js';
 
 // The request messages of service.proto and the schemas of mlflow/server/handlers.py, field for field.
 const TAG = pb.messageOf({ key: pb.string, value: pb.string });
@@ -27,9 +32,10 @@ export function experimentHandlers(store: TrackingStore) {
         artifact_location: [assert.string],
         tags: [assert.array],
       });
+      // The store refuses a location before it looks at the name (workspace store, then SqlAlchemyStore).
+      validateArtifactLocation(m.string('artifact_location'));
       validateExperimentName(m.string('name'));
-      const location = m.string('artifact_location') || undefined;
-      const e = store.createExperiment(req.workspace, m.string('name'), tagPairs(m), location);
+      const e = store.createExperiment(req.workspace, m.string('name'), tagPairs(m));
       // Only the id (README "Workspaces" 18).
       return { json: { experiment_id: e.id } };
     },
