@@ -19,6 +19,17 @@ export interface LabState {
   caFile?: string;
   /** The gate's decision log (`GET` → `{"decisions":[…]}`, newest first); `logs --decisions` reads it. */
   decisionsUrl?: string;
+  /**
+   * The bearer token the decision log requires: a per-lab secret, kept only in this file (0600, in a 0700
+   * directory) and never printed (`status --json` leaves it out).
+   */
+  controlToken?: string;
+}
+
+/** The state as `status --json` shows it: without the lab's secret. */
+export function publicState(state: LabState): Omit<LabState, 'controlToken'> {
+  const { controlToken: _secret, ...shown } = state;
+  return shown;
 }
 
 /** `$AUTHLAB_HOME/lab.json`, else `.mlflow-authlab/lab.json` under the working directory. */
@@ -92,7 +103,7 @@ export async function removeLabState(file: string, pid = process.pid): Promise<v
 export function labStateOf(
   lab: {
     info(): Omit<LabState, 'stateFile' | 'pid' | 'configFile' | 'startedAt'>;
-    gate?: { url: URL } | undefined;
+    gate?: { url: URL; controlToken: string } | undefined;
   },
   configFile: string,
 ): LabState {
@@ -102,6 +113,9 @@ export function labStateOf(
     pid: process.pid,
     configFile,
     startedAt: new Date().toISOString(),
-    ...(lab.gate && { decisionsUrl: `${lab.gate.url.href}_authlab/decisions` }),
+    ...(lab.gate && {
+      decisionsUrl: `${lab.gate.url.href}_authlab/decisions`,
+      controlToken: lab.gate.controlToken,
+    }),
   };
 }

@@ -1,5 +1,11 @@
 import type { CommandModule } from 'yargs';
-import { readLabState, removeLabState, requireLabState, stateFilePath } from '../../lab/state-file.js';
+import {
+  publicState,
+  readLabState,
+  removeLabState,
+  requireLabState,
+  stateFilePath,
+} from '../../lab/state-file.js';
 import { stopLab } from '../detach.js';
 import { out } from '../output.js';
 
@@ -10,7 +16,7 @@ export const statusCommand: CommandModule<object, { json: boolean }> = {
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print the state as JSON' }),
   handler: async (argv) => {
     const state = await requireLabState();
-    if (argv.json) return out.json(state);
+    if (argv.json) return out.json(publicState(state));
     out.result(
       [
         `running since ${state.startedAt} (pid ${state.pid})`,

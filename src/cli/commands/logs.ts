@@ -83,7 +83,17 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
       throw new AuthlabError('AUTHLAB_INVALID_ARGUMENT', 'the running lab has no kubernetes-auth gate', {
         hint: 'The gate runs in front of MLflow; start the lab without "--mlflow none".',
       });
-    const res = await fetch(state.decisionsUrl);
+    const res = await fetch(state.decisionsUrl, {
+      headers: state.controlToken ? { authorization: `Bearer ${state.controlToken}` } : {},
+    });
+    if (res.status !== 200)
+      throw new AuthlabError(
+        'AUTHLAB_LAB_NOT_RUNNING',
+        `the lab's decision log answered ${res.status}: ${(await res.text()).slice(0, 300)}`,
+        {
+          hint: `The state file ${state.stateFile} may belong to another lab; restart the lab, or check AUTHLAB_HOME.`,
+        },
+      );
     const { decisions } = (await res.json()) as { decisions: GateDecision[] };
     const shown = decisions.slice(0, argv.limit);
     if (argv.json) out.json(shown);

@@ -194,7 +194,7 @@ function banner(lab: StartedLab, state: LabState): string {
   JWKS             ${lab.jwksUri}
   Kubernetes API   ${lab.kubeApiUrl}  (SelfSubjectAccessReviews with the lab's tokens; RBAC from the config)
   MLflow           ${lab.mlflow ? `${lab.mlflow.url}  (${lab.mlflow.backend}: ${lab.mlflow.reason})` : '(none)'}
-  gate             ${lab.gate ? `kubernetes-auth rules in front of MLflow (decisions: ${lab.gate.url.href}_authlab/decisions)` : lab.mlflow ? '(off: the real kubernetes-auth plugin runs inside MLflow)' : '(none: no MLflow)'}
+  gate             ${lab.gate ? 'kubernetes-auth rules in front of MLflow (decisions: mlflow-authlab logs --decisions)' : lab.mlflow ? '(off: the real kubernetes-auth plugin runs inside MLflow)' : '(none: no MLflow)'}
   MLflow data      ${mlflowData(lab)}
   state file       ${state.stateFile}${
     lab.tls

@@ -2,6 +2,7 @@
 // real plugin (mlflow-workspaces-k8s-auth.md §10.2, in order): unprotected paths → workspace resolution (flat
 // errors) → identity (nested errors) → rule lookup → deny / workspace-required → broad review → per-name reviews →
 // collection policies → run-owner rewrite → upstream → response filters.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
@@ -55,6 +56,11 @@ export interface GateConfig {
    * second HTTP hop. The answer is the same bytes its HTTP server would send.
    */
   inProcess?: (req: InProcessRequest, body: Buffer) => Promise<InProcessResponse>;
+  /**
+   * The secret that reads the decision log on the gate's own port (`Authorization: Bearer <token>`); generated per
+   * gate unless given. The CLI finds it in the lab's state file.
+   */
+  controlToken?: string;
 }
 
 export interface InProcessRequest {
@@ -83,6 +89,8 @@ export interface StartedGate {
     proxyHeaders?: http.OutgoingHttpHeaders,
   ): Promise<void>;
   decisions(): GateDecision[];
+  /** The bearer token `GET /_authlab/decisions` on the gate's own port requires. */
+  controlToken: string;
   /** Forgets cached decisions (the plugin's cache is per process; a restart empties it). */
   clearCache(): void;
   dispose(): Promise<void>;
@@ -145,6 +153,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
       req.on('error', (error) => reject(new UpstreamUnreachable(error, upstream)));
     });
   const lookups = new NameLookups(backendGet, clock);
+  const controlToken = config.controlToken ?? randomBytes(32).toString('base64url');
 
   /**
    * Nothing a request does may take the lab down: an unexpected error is the plugin's INTERNAL_ERROR. MLflow out of
@@ -181,7 +190,28 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     if (proxyHeaders !== undefined) addedHeaders.set(res, proxyHeaders);
     return run(req, res);
   };
-  const server = http.createServer((req, res) => void run(req, res));
+  // The decision log names every caller, path and workspace: it is served on the gate's own port, to the holder of
+  // the control token only, never to a request the proxy hands over (any valid token would do there).
+  const server = http.createServer((req, res) => {
+    if (isDecisionsRequest(req)) return serveDecisions(req, res);
+    void run(req, res);
+  });
+  function serveDecisions(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!bearerMatches(req.headers.authorization, controlToken)) {
+      const body = JSON.stringify({
+        error: {
+          code: 'UNAUTHENTICATED',
+          message:
+            "The lab's decision log needs the lab's control token (Authorization: Bearer <controlToken from the lab's state file>). Read it with: mlflow-authlab logs --decisions",
+        },
+      });
+      res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      return void res.end(body);
+    }
+    const body = JSON.stringify({ decisions: recentDecisions() });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
 
   /** Ends a decision: its status and outcome, into the log. */
   const finish = (record: DecisionRecord, status: number, outcome: string, reviewsGoOn = false): void => {
@@ -198,11 +228,6 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
   function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = requestTarget(req.url ?? '/');
     const method = req.method ?? 'GET';
-    if (url.pathname === '/_authlab/decisions' && method === 'GET') {
-      writeHead(res, 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ decisions: recentDecisions() }));
-      return DONE;
-    }
     const found = table.lookup(method, url.pathname);
     // What is forwarded is the path the decision was made on (dot segments resolved), never the raw one.
     if (found.kind === 'unprotected') return forwardAsIs(req, res, `${url.pathname}${url.search}`);
@@ -768,6 +793,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     url: new URL(`http://${address.address}:${address.port}/`),
     handle: safeHandle,
     decisions: recentDecisions,
+    controlToken,
     clearCache: () => cache.clear(),
     dispose,
     [Symbol.asyncDispose]: dispose,
@@ -775,6 +801,20 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+/** `GET /_authlab/decisions` (a query allowed), whatever the rest of the request says. */
+function isDecisionsRequest(req: http.IncomingMessage): boolean {
+  if (req.method !== 'GET' || !req.url?.startsWith('/_authlab/decisions')) return false;
+  const rest = req.url.slice('/_authlab/decisions'.length);
+  return rest === '' || rest.startsWith('?');
+}
+
+/** Whether `Authorization` is `Bearer <secret>`, compared in constant time. */
+function bearerMatches(authorization: string | undefined, secret: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '');
+  const expected = Buffer.from(secret);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 /** The plugin's JSON error; a response that cannot be written any more (or at all) loses its connection instead. */
 function sendError(res: http.ServerResponse, e: GateError, status = e.status): void {

@@ -368,7 +368,11 @@ describe('kubernetes-auth gate (§4, §6, §7)', () => {
       ['team-b', 'experiments', true],
     ]);
     // Listed over HTTP with the fields in the order the decisions API has always had.
-    const listed = (await (await fetch(`${lab.gate!.url.href}_authlab/decisions`)).json()) as {
+    const listed = (await (
+      await fetch(`${lab.gate!.url.href}_authlab/decisions`, {
+        headers: { authorization: `Bearer ${lab.gate!.controlToken}` },
+      })
+    ).json()) as {
       decisions: Array<Record<string, unknown>>;
     };
     expect(Object.keys(listed.decisions[0]!)).toEqual([
