@@ -299,6 +299,7 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     const body = readsBody(req, url.pathname) ? await readBody(req) : NO_JSON;
     if (body.tooLarge) {
       finish(record, 413, 'request body too large for the gate to inspect');
+      res.shouldKeepAlive = false;
       return sendError(
         res,
         pluginError('INVALID_PARAMETER_VALUE', `Request body exceeds ${MAX_JSON_BODY} bytes.`),
@@ -585,28 +586,39 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     return pluginError('INTERNAL_ERROR', MESSAGES.kubeFailure(detail));
   }
 
-  /** The whole JSON body; `tooLarge` past MAX_JSON_BODY (the rest is drained). */
-  async function readBody(req: http.IncomingMessage): Promise<GateBody> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req as AsyncIterable<Buffer>) {
-      size += c.length;
-      if (size > MAX_JSON_BODY) {
+  /**
+   * The whole JSON body; `tooLarge` past MAX_JSON_BODY. The rest is then read and dropped while the 413 goes out
+   * with `Connection: close`, so the connection ends instead of waiting on a body nobody reads (a `for await` that
+   * returned early destroyed the stream and left the next request on the connection hanging).
+   */
+  function readBody(req: http.IncomingMessage): Promise<GateBody> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (c: Buffer) => {
+        size += c.length;
+        if (size <= MAX_JSON_BODY) return void chunks.push(c);
+        req.off('data', onData);
         req.resume();
-        return { raw: undefined, json: undefined, tooLarge: true };
-      }
-      chunks.push(c);
-    }
-    const raw = Buffer.concat(chunks);
-    try {
-      const v: unknown = JSON.parse(raw.toString('utf8'));
-      return {
-        raw,
-        json: v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined,
+        resolve(TOO_LARGE);
       };
-    } catch {
-      return { raw, json: undefined };
-    }
+      req.on('data', onData);
+      req.once('error', reject);
+      req.once('end', () => {
+        if (size > MAX_JSON_BODY) return;
+        const raw = Buffer.concat(chunks);
+        try {
+          const v: unknown = JSON.parse(raw.toString('utf8'));
+          resolve({
+            raw,
+            json:
+              v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined,
+          });
+        } catch {
+          resolve({ raw, json: undefined });
+        }
+      });
+    });
   }
 
   function forward(
@@ -895,6 +907,7 @@ interface GateBody {
 
 /** What the gate reads of a request it does not read the body of. */
 const NO_JSON: GateBody = Object.freeze({ raw: undefined, json: undefined });
+const TOO_LARGE: GateBody = Object.freeze({ raw: undefined, json: undefined, tooLarge: true });
 
 /**
  * The request headers MLflow gets: the hop-by-hop ones dropped, the reviewed workspace, the length of a rewritten
