@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { AuthlabError } from '../errors.js';
 import { readLabState, stateFilePath } from '../lab/state-file.js';
+import { DETACHED_ENV } from './lifeline.js';
 
 export interface Detached {
   info: Record<string, unknown>;
@@ -31,7 +32,8 @@ export async function upDetached(args: string[]): Promise<Detached> {
   const child = spawn(process.execPath, [process.argv[1]!, 'up', ...args, '--json'], {
     detached: true,
     stdio: ['ignore', 'pipe', log],
-    env: process.env,
+    // It outlives this process on purpose: it does not watch its starter.
+    env: { ...process.env, [DETACHED_ENV]: '1' },
   });
   const info = await new Promise<Record<string, unknown> | undefined>((resolve) => {
     createInterface({ input: child.stdout! }).once('line', (line) =>

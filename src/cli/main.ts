@@ -7,6 +7,8 @@ relaunchUpWithLabHeap(process.argv);
 // Cache compiled code between runs (Node >= 22.1): start-up is mostly parsing oidc-provider, koa and zod.
 // It must run before those modules load, hence the dynamic import below.
 enableCompileCache?.();
+const { tolerateClosedConsole } = await import('./output.js');
+tolerateClosedConsole();
 const { hideBin } = await import('yargs/helpers');
 const { main } = await import('./program.js');
 process.exitCode = await main(hideBin(process.argv));

@@ -17,6 +17,15 @@ export const out = {
   },
 };
 
+/**
+ * A console that went away (the reader of a pipe died with the lab's starter) makes writes fail with EPIPE, which
+ * Node raises as an error event: unhandled, it ended the lab before it removed its state file (issue 18, item 7).
+ * Such writes are dropped; the lab goes on, and stops cleanly.
+ */
+export function tolerateClosedConsole(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+}
+
 /** Library logs: warnings and errors always, everything with --verbose; all on stderr. */
 export function stderrLogger(verbose: boolean): Logger {
   const write = (level: string) => (m: string) => {

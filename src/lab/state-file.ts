@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { STATE_DIR_NAME, STATE_FILE_NAME } from '../config/defaults.js';
 import { AuthlabError } from '../errors.js';
+import { looksLikeLab, processStartTime } from './process-identity.js';
 
 /** What a running lab records about itself (DESIGN.md "CLI": `.mlflow-authlab/lab.json`). */
 export interface LabState {
@@ -12,6 +13,8 @@ export interface LabState {
   mlflow?: { backend: string; url: string; reason?: string };
   stateFile: string;
   pid: number;
+  /** When that process started (`processStartTime`): with the pid, which process is the lab. */
+  processStart?: string;
   /** The config file the lab was started with; `token` reads credentials from it. */
   configFile: string;
   startedAt: string;
@@ -47,7 +50,10 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The running lab's state, or undefined; a stale file (its process is gone) is removed. */
+/**
+ * The running lab's state, or undefined. A stale file is removed: its process is gone, or its pid now names
+ * another process (one that started at another time than the lab did), which nothing here may signal.
+ */
 export async function readLabState(file = stateFilePath()): Promise<LabState | undefined> {
   let state: LabState;
   try {
@@ -55,11 +61,29 @@ export async function readLabState(file = stateFilePath()): Promise<LabState | u
   } catch {
     return undefined;
   }
-  if (typeof state !== 'object' || state === null || typeof state.pid !== 'number' || !alive(state.pid)) {
+  if (
+    typeof state !== 'object' ||
+    state === null ||
+    typeof state.pid !== 'number' ||
+    !Number.isInteger(state.pid) ||
+    state.pid <= 0 ||
+    !alive(state.pid) ||
+    !(await sameProcess(state))
+  ) {
     await rm(file, { force: true });
     return undefined;
   }
   return state;
+}
+
+/**
+ * Whether the state's pid still names the lab that wrote it: the same start time; for a file without one (written
+ * by an older version), a command line that runs `up` or `exec`. A start time that cannot be read now (the process
+ * just ended) is not the same.
+ */
+async function sameProcess(state: LabState): Promise<boolean> {
+  if (state.processStart === undefined) return looksLikeLab(state.pid);
+  return (await processStartTime(state.pid)) === state.processStart;
 }
 
 export async function requireLabState(file = stateFilePath()): Promise<LabState> {
@@ -85,8 +109,12 @@ export async function writeLabState(state: LabState): Promise<void> {
     );
   }
   await mkdir(path.dirname(state.stateFile), { recursive: true, mode: 0o700 });
+  // This process's start time goes with its pid, so a later reader can tell the lab from a reused pid.
+  const processStart =
+    state.processStart ?? (state.pid === process.pid ? await processStartTime(process.pid) : undefined);
+  const recorded = processStart === undefined ? state : { ...state, processStart };
   const tmp = `${state.stateFile}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(tmp, `${JSON.stringify(recorded, null, 2)}\n`, { mode: 0o600 });
   await rename(tmp, state.stateFile);
 }
 

@@ -8,6 +8,7 @@ import { labEnv } from '../../lab/env.js';
 import { CONTEXT_ENV, labContextOf } from '../../testing/context.js';
 import { startLab } from '../../lab/start-lab.js';
 import { labStateOf, removeLabState, writeLabState } from '../../lab/state-file.js';
+import { watchStarter } from '../lifeline.js';
 import { mlflowOptionsFrom, withMlflowOptions, type MlflowArgs } from '../mlflow-options.js';
 import { out, stderrLogger } from '../output.js';
 import { tlsOptionFrom, withTlsOptions, type TlsArgs } from '../tls-options.js';
@@ -112,9 +113,19 @@ function run(command: string[], env: Record<string, string>): Promise<number> {
     const onTerm = forward('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    // Whoever started exec going away (a killed npx) ends the command, and with it the lab. The command reads
+    // stdin itself, so only the parent is watched.
+    const unwatch = watchStarter(
+      (why) => {
+        out.info(`${why}: stopping the command and the lab…`);
+        child.kill('SIGTERM');
+      },
+      { stdin: false },
+    );
     const done = () => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      unwatch();
     };
     child.on('error', (error: NodeJS.ErrnoException) => {
       done();

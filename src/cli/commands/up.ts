@@ -8,6 +8,7 @@ import type { ContainerBackend } from '../../mlflow/backends/container.js';
 import type { ProcessBackend } from '../../mlflow/backends/process.js';
 import { labStateOf, removeLabState, writeLabState, type LabState } from '../../lab/state-file.js';
 import { upDetached } from '../detach.js';
+import { watchStarter } from '../lifeline.js';
 import { mlflowOptionsFrom, withMlflowOptions, type MlflowArgs } from '../mlflow-options.js';
 import { out, stderrLogger } from '../output.js';
 import { tlsOptionFrom, withTlsOptions, type TlsArgs } from '../tls-options.js';
@@ -94,7 +95,8 @@ export const upCommand: CommandModule<object, UpArgs> = {
       return;
     }
     const configFile = path.resolve(argv.config ?? fileURLToPath(DEFAULT_CONFIG_FILE));
-    // Signals are handled before anything says "ready", so a caller may stop the lab right after.
+    // Signals are handled before anything says "ready", so a caller may stop the lab right after; so is the end of
+    // whoever started it (a killed npx leaves the lab to init, with no signal).
     const signals = stopSignals();
     const lab = await startLab({
       config: configFile,
@@ -119,36 +121,64 @@ export const upCommand: CommandModule<object, UpArgs> = {
     try {
       await writeLabState(state);
     } catch (error) {
+      // Another lab owns this place: this one stops, and nothing of it (stdin, a timer) keeps the process alive.
+      signals.release();
       await lab.dispose();
       throw error;
     }
     if (argv.json) out.json({ ...lab.info(), stateFile: state.stateFile, pid: state.pid });
     out.info(banner(lab, state));
-    await signals.stopped;
-    out.info('stopping the lab…');
-    await lab.dispose();
-    await removeLabState(state.stateFile);
+    keepRunningOnStrayErrors();
+    const why = await signals.stopped;
+    out.info(why ? `${why}: stopping the lab…` : 'stopping the lab…');
+    try {
+      await lab.dispose();
+    } finally {
+      // Whatever the console or a backend does on the way out, the state file goes with the lab.
+      await removeLabState(state.stateFile);
+    }
   },
 };
 
-/** The first SIGINT/SIGTERM resolves `stopped`; a second one while stopping ends the process at once. */
-function stopSignals(): { stopped: Promise<void>; release(): void } {
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => {
-    stop = () => {
+/**
+ * The first SIGINT/SIGTERM, or the end of the process that started the lab, resolves `stopped` (with the reason
+ * for the latter); a signal while stopping ends the process at once.
+ */
+function stopSignals(): { stopped: Promise<string | undefined>; release(): void } {
+  let stop!: (why?: string) => void;
+  const stopped = new Promise<string | undefined>((resolve) => {
+    stop = (why?: string) => {
       release();
       process.once('SIGINT', () => process.exit(130));
       process.once('SIGTERM', () => process.exit(143));
-      resolve();
+      resolve(why);
     };
   });
+  const onSignal = () => stop();
+  const unwatch = watchStarter(stop, { stdin: true });
   const release = () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    unwatch();
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return { stopped, release };
+}
+
+/**
+ * Each server answers its own errors (a 500, and the lab goes on); an error that escapes one anyway is logged with
+ * its stack and the lab keeps serving, instead of taking every user's session and data with it.
+ */
+function keepRunningOnStrayErrors(): void {
+  const report = (error: unknown) =>
+    out.info(
+      `error: an internal error escaped a request handler; the lab goes on (please report it):\n${
+        error instanceof Error ? (error.stack ?? error.message) : String(error)
+      }`,
+    );
+  process.on('uncaughtException', report);
+  process.on('unhandledRejection', report);
 }
 
 function mlflowData(lab: StartedLab): string {
