@@ -8,6 +8,7 @@ import { createClock, type LabClock } from '../clock.js';
 import { DEFAULT_HOST } from '../config/defaults.js';
 import type { ResolvedClient, ResolvedLabConfig } from '../config/resolve.js';
 import { childLogger, noopLogger, type Logger } from '../log.js';
+import { refuseAsGoDoes } from '../go-http.js';
 import { listen } from '../listen.js';
 import { Accounts } from './accounts.js';
 import { discoveryDocument } from './discovery.js';
@@ -78,7 +79,10 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
 
   const app = express();
   app.disable('x-powered-by');
-  const server = options.tls ? https.createServer(options.tls, app) : http.createServer(app);
+  // Dex is a Go server: a target url.ParseRequestURI refuses gets Go's bare 400 before any handler.
+  const listener: http.RequestListener =
+    config.idp.flavour === 'dex' ? (req, res) => void (refuseAsGoDoes(req, res) || app(req, res)) : app;
+  const server = options.tls ? https.createServer(options.tls, listener) : http.createServer(listener);
   server.keepAliveTimeout = 65_000;
   // Keys first: a bad configured key must fail before a port is taken.
   const keys = await KeyRing.create({

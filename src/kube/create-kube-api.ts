@@ -11,6 +11,7 @@ import { createClock, type LabClock } from '../clock.js';
 import { DEFAULT_HOST } from '../config/defaults.js';
 import type { ResolvedLabConfig } from '../config/resolve.js';
 import { AuthlabError } from '../errors.js';
+import { refuseAsGoDoes } from '../go-http.js';
 import { listen } from '../listen.js';
 import { childLogger, noopLogger, type Logger } from '../log.js';
 import {
@@ -664,6 +665,8 @@ export async function createKubeApi(options: KubeApiOptions): Promise<StartedKub
   }
 
   const serve: http.RequestListener = (req, res) => {
+    // kube-apiserver is a Go server: a target url.ParseRequestURI refuses (`/api/v1/namespaces/%zz`) is its bare 400.
+    if (refuseAsGoDoes(req, res)) return;
     handle(req, res).catch((error: unknown) => {
       log.error(`${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
       if (!res.headersSent)

@@ -150,6 +150,9 @@ function quoteChar(c: number): string {
 
 class GoSyntaxError extends Error {}
 
+/** encoding/json's `maxNestingDepth`: the 10,001st open bracket is a syntax error. */
+const MAX_NESTING_DEPTH = 10_000;
+
 /**
  * The error Go's `json.Unmarshal` gives for input that is not valid JSON (its scanner's wording), or undefined
  * for valid JSON. kube's decoder runs this before anything else, so a malformed body's 400 carries this text.
@@ -216,52 +219,59 @@ export function goJsonSyntaxError(data: Buffer): string | undefined {
       while (isDigit(data[i])) i++;
     }
   };
-  const value = (): void => {
+  const objectKey = () => {
     ws();
     if (i >= data.length) throw eof();
-    const c = data[i]!;
-    if (c === 0x7b) {
-      i++;
+    if (data[i] !== 0x22) throw bad('looking for beginning of object key string');
+    string();
+    ws();
+    if (i >= data.length) throw eof();
+    if (data[i] !== 0x3a) throw bad('after object key');
+    i++;
+  };
+  // One value, its containers kept on a stack as Go's scanner keeps them, with the same depth limit: a recursive
+  // descent overflowed the JS stack on a body of 20,000 nested brackets (a 500 where kube answers 400).
+  const value = (): void => {
+    const open: number[] = [];
+    for (;;) {
       ws();
       if (i >= data.length) throw eof();
-      if (data[i] === 0x7d) return void i++;
+      const c = data[i]!;
+      if (c === 0x7b || c === 0x5b) {
+        if (open.length >= MAX_NESTING_DEPTH) throw bad('exceeded max depth');
+        open.push(c);
+        i++;
+        ws();
+        if (i >= data.length) throw eof();
+        if (data[i] !== (c === 0x7b ? 0x7d : 0x5d)) {
+          if (c === 0x7b) objectKey();
+          continue;
+        }
+        i++;
+        open.pop();
+      } else if (c === 0x22) string();
+      else if (c === 0x2d || isDigit(c)) number();
+      else if (c === 0x74) literal('true');
+      else if (c === 0x66) literal('false');
+      else if (c === 0x6e) literal('null');
+      else throw bad('looking for beginning of value');
+      // The value ended: close the containers whose ends follow, then go on to the next member or element.
       for (;;) {
+        if (open.length === 0) return;
         ws();
         if (i >= data.length) throw eof();
-        if (data[i] !== 0x22) throw bad('looking for beginning of object key string');
-        string();
-        ws();
-        if (i >= data.length) throw eof();
-        if (data[i] !== 0x3a) throw bad('after object key');
+        const inObject = open[open.length - 1] === 0x7b;
+        if (data[i] === (inObject ? 0x7d : 0x5d)) {
+          i++;
+          open.pop();
+          continue;
+        }
+        if (data[i] !== 0x2c) throw bad(inObject ? 'after object key:value pair' : 'after array element');
         i++;
-        value();
-        ws();
-        if (i >= data.length) throw eof();
-        if (data[i] === 0x7d) return void i++;
-        if (data[i] !== 0x2c) throw bad('after object key:value pair');
-        i++;
+        if (inObject) objectKey();
+        break;
       }
     }
-    if (c === 0x5b) {
-      i++;
-      ws();
-      if (i >= data.length) throw eof();
-      if (data[i] === 0x5d) return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (i >= data.length) throw eof();
-        if (data[i] === 0x5d) return void i++;
-        if (data[i] !== 0x2c) throw bad('after array element');
-        i++;
-      }
-    }
-    if (c === 0x22) return string();
-    if (c === 0x2d || isDigit(c)) return number();
-    if (c === 0x74) return literal('true');
-    if (c === 0x66) return literal('false');
-    if (c === 0x6e) return literal('null');
-    throw bad('looking for beginning of value');
   };
   try {
     value();

@@ -5,6 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createClock, type LabClock } from '../clock.js';
 import { DEFAULT_HOST, DEFAULT_PORTS } from '../config/defaults.js';
+import { refuseAsGoDoes } from '../go-http.js';
 import { listen } from '../listen.js';
 import { childLogger, dropsInfo, noopLogger, type Logger } from '../log.js';
 import { runChain, type Middleware } from './chain.js';
@@ -106,6 +107,8 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
 
   const server = o.server ?? createProxyServer();
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // Go's server refuses a target it cannot parse before oauth2-proxy sees it.
+    if (refuseAsGoDoes(req, res)) return;
     const scope = createScope(req, res, options.requestIdHeader);
     if (ctx.logsRequests) res.on('finish', () => logRequest(ctx, scope));
     runChain(chain, scope)?.catch((error: unknown) => failRequest(ctx, scope, error));
