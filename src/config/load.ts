@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments, parseDocument } from 'yaml';
+import { parseAllDocuments, parseDocument, type Document } from 'yaml';
 import { AuthlabError } from '../errors.js';
+import { readTextFile } from '../read-text-file.js';
 import { DEFAULT_CONFIG_FILE } from './defaults.js';
 import { importDexConfig } from './dex.js';
 import {
@@ -38,23 +38,27 @@ export async function resolveObject(
   for (const [i, entry] of rbac.entries()) {
     if (typeof entry !== 'string') continue;
     const file = relativeTo(baseDir, entry);
+    let text: string;
     try {
-      const docs = parseAllDocuments(await readFile(file, 'utf8'));
-      for (const [d, doc] of docs.entries()) {
-        const label = `rbac[${i}] (${displayPath(file)}, document ${d + 1})`;
-        if (doc.errors.length > 0) {
-          fileProblems.push({ path: label, rule: `is not valid YAML: ${yamlMessage(doc.errors[0]!)}` });
-          continue;
-        }
-        const value: unknown = doc.toJS();
-        if (value !== null && value !== undefined) rbacDocuments.push({ label, value });
-      }
+      text = await readTextFile(file);
     } catch (cause) {
       fileProblems.push({
         path: `rbac[${i}]`,
         received: entry,
         rule: `cannot be read: ${(cause as Error).message}`,
       });
+      continue;
+    }
+    for (const [d, doc] of parseAllDocuments(text).entries()) {
+      const label = `rbac[${i}] (${displayPath(file)}, document ${d + 1})`;
+      if (doc.errors.length > 0) {
+        fileProblems.push({ path: label, rule: `is not valid YAML: ${yamlMessage(doc.errors[0]!)}` });
+        continue;
+      }
+      const value = yamlValue(doc);
+      if ('error' in value) fileProblems.push({ path: label, rule: `is not valid YAML: ${value.error}` });
+      else if (value.value !== null && value.value !== undefined)
+        rbacDocuments.push({ label, value: value.value });
     }
   }
 
@@ -85,7 +89,7 @@ export async function resolveObject(
 async function readYaml(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFile(file);
   } catch (cause) {
     throw new AuthlabError('AUTHLAB_CONFIG_NOT_FOUND', `cannot read config file ${displayPath(file)}`, {
       cause,
@@ -94,15 +98,35 @@ async function readYaml(file: string): Promise<unknown> {
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
+    // A pathological file (thousands of nested brackets) has an error per level: the first few say enough.
+    const shown = doc.errors.slice(0, MAX_YAML_ERRORS_SHOWN).map((e) => ({
+      path: `line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}`,
+      rule: `not valid YAML: ${yamlMessage(e).replace(/ at line \d+, column \d+$/, '')}`,
+    }));
+    const more = doc.errors.length - shown.length;
     throw configError(
       displayPath(file),
-      doc.errors.map((e) => ({
-        path: `line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}`,
-        rule: `not valid YAML: ${yamlMessage(e).replace(/ at line \d+, column \d+$/, '')}`,
-      })),
+      more > 0 ? [...shown, { path: '…', rule: `and ${more} more YAML errors` }] : shown,
     );
   }
-  return doc.toJS();
+  const value = yamlValue(doc);
+  if ('error' in value)
+    throw configError(displayPath(file), [{ path: '(file)', rule: `not valid YAML: ${value.error}` }]);
+  return value.value;
+}
+
+const MAX_YAML_ERRORS_SHOWN = 5;
+
+/**
+ * The document as plain values. Aliases are resolved here, and that is where an alias bomb (a billion laughs) or
+ * an alias to no anchor fails: yaml throws a ReferenceError, which became exit 70 with a stack trace.
+ */
+function yamlValue(doc: Document): { value: unknown } | { error: string } {
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
 }
 
 /** The first line of a yaml error (`… at line 6, column 1:`), without the code excerpt that follows it. */

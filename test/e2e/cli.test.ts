@@ -469,6 +469,30 @@ describe('mlflow-authlab CLI (built), through execa', () => {
     );
   });
 
+  test('hostile config files end in the usual error and hint lines: an alias bomb, /dev/zero as RBAC and Dex config', async () => {
+    const box = await sandbox();
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [i, n] of [...'bcdefghi'].entries())
+      levels.push(`${n}: &${n} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`);
+    await writeFile(path.join(box.dir, 'bomb.yaml'), `${levels.join('\n')}\n`);
+    const bomb = await box.cli(['up', '--config', 'bomb.yaml', '--mlflow', 'none']);
+    expect([bomb.exitCode, bomb.stderr]).toEqual([
+      1,
+      'error: invalid configuration (bomb.yaml):\n' +
+        '  (file): not valid YAML: Excessive alias count indicates a resource exhaustion attack\n' +
+        'hint: Fix the options listed above; fixtures/lab.yaml is a complete example.',
+    ]);
+    for (const line of ['rbac: [/dev/zero]', 'dexConfig: /dev/zero']) {
+      await writeFile(path.join(box.dir, 'device.yaml'), `${line}\n`);
+      const device = await box.cli(['up', '--config', 'device.yaml', '--mlflow', 'none']);
+      expect(device.exitCode).toBe(1);
+      expect(device.stderr).toContain(
+        'cannot be read: /dev/zero is not a regular file (a device, a FIFO or a socket)',
+      );
+      expect(device.stderr).toMatch(/^error: invalid configuration \(device\.yaml\):\n[^]*\nhint: /);
+    }
+  });
+
   test('up --mlflow none runs no MLflow', async () => {
     const box = await sandbox();
     const { info } = await up(box, ['--mlflow', 'none']);
