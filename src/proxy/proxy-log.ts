@@ -183,3 +183,15 @@ export function cookieSettingsLine(o: CookieSettings): string {
 export function mappingLine(path: string, upstream: string): string {
   return `mapping path ${goQuote(path)} => upstream ${goQuote(upstream)}`;
 }
+
+/**
+ * [lab] The credential oauth2-proxy quotes in two extraction errors (`invalid authorization header: "…"`,
+ * `invalid format: "…"`) with each word longer than 8 characters cut to its first 8 and `…`: oauth2-proxy logs the
+ * whole header, which put complete, valid tokens in the lab's log. The rest of the line is oauth2-proxy's, word for
+ * word; no other line holds a credential.
+ */
+export function cutCredentials(error: string): string {
+  const quoted = /^(invalid authorization header: |invalid format: )(".*")$/s.exec(error);
+  if (!quoted) return error;
+  return quoted[1]! + quoted[2]!.replace(/[^\s"]{9,}/g, (word) => `${word.slice(0, 8)}…`);
+}

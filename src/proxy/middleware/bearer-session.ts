@@ -4,6 +4,7 @@
 import { BEARER_LOG_PREFIX, loadBearerSession, type LoadResult } from '../bearer/load.js';
 import type { MiddlewareFactory } from '../chain.js';
 import { toSessionState } from '../provider.js';
+import { cutCredentials } from '../proxy-log.js';
 import { httpError } from '../respond.js';
 import type { RequestScope } from '../scope.js';
 import type { BearerSession } from '../bearer/session-from-claims.js';
@@ -26,7 +27,7 @@ export const bearerSession: MiddlewareFactory = ({ options, provider, clock, log
       scope.sessionSource = 'bearer';
       return false;
     }
-    log.errorf('jwt_session.go:54', `${BEARER_LOG_PREFIX}${result.error}`);
+    log.errorf('jwt_session.go:54', `${BEARER_LOG_PREFIX}${cutCredentials(result.error)}`);
     if (options.bearerTokenLoginFallback) return false;
     httpError(scope, 403);
     return true;
