@@ -205,6 +205,17 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
     res.status(e.status).json(e.body);
   });
   router.use(loginRoutes({ provider: () => provider, config, spec, accounts, clients, log }));
+  // oidc-provider resumes a login at `<authorization>/<uid>` with its resume cookie. Without the cookie it answers
+  // "authorization request has expired", unless the query names a client: then its error handler fails on the
+  // missing request (a 500 the fuzz suite found). The answer is the same page either way.
+  router.get(`${spec.routes.authorization}/:uid`, (req, res, next) => {
+    if (/(?:^|;\s*)_interaction_resume=/.test(req.headers.cookie ?? '')) return next();
+    const page = authorizationErrorPage(spec.name, {
+      error: 'invalid_request',
+      error_description: 'authorization request has expired',
+    });
+    res.status(page.status).type('html').send(page.html);
+  });
   router.use((req, res) => handler(req, res));
   app.use(path, router);
   // Outside the issuer path Dex answers with Go's plain 404.

@@ -4,6 +4,24 @@ import { postToken, testLab } from '../helpers.js';
 const CLI = `Basic ${Buffer.from('mlflow-cli:mlflow-cli-secret').toString('base64')}`;
 
 describe('bad input gets a clear answer and the lab keeps serving', () => {
+  test('a login resumed without its cookie: "authorization request has expired", also when the query names a client', async () => {
+    // Found by the fuzz suite: with a client_id in the query, oidc-provider's own error handler failed (500).
+    for (const flavour of ['dex', 'keycloak'] as const) {
+      const lab = await testLab((cfg) => (cfg.idp.flavour = flavour));
+      const auth = flavour === 'dex' ? '/auth' : '/protocol/openid-connect/auth';
+      for (const query of [
+        '',
+        '?client_id=oauth2-proxy',
+        '?client_id=oauth2-proxy&redirect_uri=http://127.0.0.1:4180/oauth2/callback',
+      ])
+        for (const uid of ['local', 'login', 'x'.repeat(21)]) {
+          const res = await fetch(`${lab.issuer}${auth}/${uid}${query}`, { redirect: 'manual' });
+          expect(res.status).toBe(400);
+          expect(await res.text()).toContain('authorization request has expired');
+        }
+    }
+  });
+
   test('token endpoint: JSON body, malformed Basic, oversized body, bad lifetime', async () => {
     const lab = await testLab();
     const json = await fetch(lab.tokenEndpoint, {
