@@ -14,6 +14,17 @@ export default defineConfig({
           globalSetup: ['test/e2e/build.global-setup.ts'],
         },
       },
+      {
+        // Property-based tests over every surface a request or a file reaches (issue 18): thousands of generated
+        // cases each, a seed printed on failure (AUTHLAB_FUZZ_SEED replays it, AUTHLAB_FUZZ_SCALE scales the runs).
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 60_000,
+          globalSetup: ['test/e2e/build.global-setup.ts'],
+        },
+      },
     ],
   },
 });
