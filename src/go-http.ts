@@ -22,6 +22,11 @@ const GO_BAD_REQUEST =
  */
 export function refuseAsGoDoes(req: IncomingMessage, res: ServerResponse): boolean {
   if (!goRefusesRequestTarget(req.url ?? '/')) return false;
-  res.socket?.end(GO_BAD_REQUEST);
+  goBadRequest(res);
   return true;
+}
+
+/** Go's bare 400 on the request's connection, which then closes. */
+export function goBadRequest(res: ServerResponse): void {
+  res.socket?.end(GO_BAD_REQUEST);
 }

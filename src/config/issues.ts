@@ -13,9 +13,15 @@ export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): strin
   let out = prefix;
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
+    else out += out === '' ? keyText(key) : `.${keyText(key)}`;
   }
   return out === '' ? '(root)' : out;
+}
+
+/** A key as written, or quoted where it would not read as one (empty, spaces, dots, line breaks, controls). */
+function keyText(key: PropertyKey): string {
+  const text = String(key);
+  return /^[\w-]+$/.test(text) ? text : JSON.stringify(text);
 }
 
 export function describeValue(value: unknown): string {

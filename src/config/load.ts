@@ -49,7 +49,7 @@ export async function resolveObject(
       });
       continue;
     }
-    for (const [d, doc] of parseAllDocuments(text).entries()) {
+    for (const [d, doc] of parseAllDocuments(text, PLAIN_YAML).entries()) {
       const label = `rbac[${i}] (${displayPath(file)}, document ${d + 1})`;
       if (doc.errors.length > 0) {
         fileProblems.push({ path: label, rule: `is not valid YAML: ${yamlMessage(doc.errors[0]!)}` });
@@ -96,7 +96,7 @@ async function readYaml(file: string): Promise<unknown> {
       hint: 'Check the path given to --config; fixtures/lab.yaml is the default lab.',
     });
   }
-  const doc = parseDocument(text, { prettyErrors: true });
+  const doc = parseDocument(text, { ...PLAIN_YAML, prettyErrors: true });
   if (doc.errors.length > 0) {
     // A pathological file (thousands of nested brackets) has an error per level: the first few say enough.
     const shown = doc.errors.slice(0, MAX_YAML_ERRORS_SHOWN).map((e) => ({
@@ -116,6 +116,13 @@ async function readYaml(file: string): Promise<unknown> {
 }
 
 const MAX_YAML_ERRORS_SHOWN = 5;
+
+/**
+ * Plain data only: YAML 1.1's `!!binary`, `!!timestamp`, `!!set` and `!!omap` stay what they are written as
+ * (strings, maps, lists) instead of becoming a Buffer, a Date, a Set or a Map, which no config option is and which
+ * made a whole Buffer's methods show up as "unknown option" lines (found by the fuzz suite).
+ */
+const PLAIN_YAML = { resolveKnownTags: false } as const;
 
 /**
  * The document as plain values. Aliases are resolved here, and that is where an alias bomb (a billion laughs) or

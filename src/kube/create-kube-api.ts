@@ -11,7 +11,7 @@ import { createClock, type LabClock } from '../clock.js';
 import { DEFAULT_HOST } from '../config/defaults.js';
 import type { ResolvedLabConfig } from '../config/resolve.js';
 import { AuthlabError } from '../errors.js';
-import { refuseAsGoDoes } from '../go-http.js';
+import { goBadRequest, refuseAsGoDoes } from '../go-http.js';
 import { listen } from '../listen.js';
 import { childLogger, noopLogger, type Logger } from '../log.js';
 import {
@@ -598,7 +598,15 @@ export async function createKubeApi(options: KubeApiOptions): Promise<StartedKub
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://kube.invalid');
+    // Appended, not resolved against a base: `//x` is a path here, not a protocol-relative URL (a 500 before).
+    // Any other form Go would parse (`http://host/path`); what it would not is its bare 400.
+    const target = req.url ?? '/';
+    let url: URL;
+    try {
+      url = new URL(target.startsWith('/') ? `http://kube.invalid${target}` : target);
+    } catch {
+      return goBadRequest(res);
+    }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = req.method ?? 'GET';
     const token = bearerToken(req.headers.authorization);

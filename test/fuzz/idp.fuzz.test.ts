@@ -250,6 +250,9 @@ describe('the IdP, fuzzed (issue 18)', () => {
         fc.option(bearer, { nil: undefined }),
         counted('other endpoints', async (method, p, q, token) => {
           const headers = new Headers();
+          // A control character is refused by fetch itself before any request is made.
+          // eslint-disable-next-line no-control-regex
+          if (token !== undefined && /[\x00-\x1f\x7f]/.test(token)) return;
           if (token !== undefined) {
             try {
               headers.set('authorization', `Bearer ${token}`);

@@ -44,6 +44,13 @@ describe("Go's answers from the lab's Go stand-ins (issue 18, item 8)", () => {
       );
       expect(res).toEqual({ text: GO_400, closed: true });
     }
+    // `//` is a path (found by the fuzz suite: a protocol-relative URL to the parser, a 500 before).
+    const slashes = await raw(
+      lab.kubeApiUrl,
+      `GET // HTTP/1.1\r\nHost: lab\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(slashes.text).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    expect(slashes.text).toContain('"kind":"Status"');
     // A stray % in the query is Go's business only when a handler parses it, and a valid escape is a name: both
     // requests are judged as usual (alice may not read namespaces: kube's 403 Status).
     const ok = await fetch(`${lab.kubeApiUrl}/api/v1/namespaces/team-a?x=%zz`, {

@@ -110,6 +110,19 @@ describe('hostile config files (issue 18, item 9)', () => {
     expect(lines.at(-1)).toMatch(/^ {2}…: and \d+ more YAML errors$/);
   });
 
+  test("YAML 1.1 tags (!!binary, !!timestamp, !!set) are plain data, not a Buffer's methods as unknown options", async () => {
+    // Found by the fuzz suite: a document that was just `!!binary …` listed every method of Buffer.
+    const binary = await write('binary.yaml', '!!binary aGVsbG8=\n');
+    await expectConfigInvalid(
+      loadConfig({ file: binary }),
+      binary,
+      '(root) (received "aGVsbG8="): Invalid input: expected object, received string',
+    );
+    const tagged = await withLab('tagged.yaml', 'idp: !!set { flavour }');
+    const error = await rejectionOf(loadConfig({ file: tagged }));
+    expect(error.message).not.toContain('function');
+  });
+
   test('the default lab still loads', async () => {
     const lab = await loadConfig({ file: path.join(FIXTURES, 'lab.yaml') });
     expect(lab.rbac.length).toBeGreaterThan(0);
