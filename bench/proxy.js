@@ -79,7 +79,7 @@ export const PROXY_FIGURES = [
 ];
 
 /** The resident set of a process, in MB (Linux /proc), or NaN where there is none. */
-function rssMb(pid) {
+export function rssMb(pid) {
   try {
     const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
     return kb / 1024;
@@ -249,7 +249,7 @@ function median(values) {
  * The lab as users run it: `mlflow-authlab up --json` with the emulator, a process of its own. alice's token comes
  * from its token endpoint by the password grant, as `mlflow-authlab token` gets it.
  */
-async function startLabProcess() {
+export async function startLabProcess() {
   const child = spawn(
     process.execPath,
     UP_ARGS,
@@ -280,6 +280,7 @@ async function startLabProcess() {
       proxy: info.trackingUri.replace(/\/$/, ''),
       direct: info.mlflow.url.replace(/\/$/, ''),
       token: body.id_token,
+      tokenEndpoint: info.tokenEndpoint,
       pid: info.pid,
       stop,
     };

@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import { EMULATOR_FIGURES, emulatorLatency } from './emulator.js';
 import { processCpuMs } from './process-cpu.js';
 import { PROXY_FIGURES, proxyCost } from './proxy.js';
+import { SOAK_FIGURES, soak } from './soak.js';
 import { TOKEN_REQUEST, UP_ARGS } from './lab.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -118,7 +119,7 @@ process.once('SIGTERM', () => process.exit(143));
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'authlab-bench-'));
 /** Rows without a `reference` of their own are read against oauth2-mock-server. */
-const ALL_FIGURES = [...FIGURES, ...EMULATOR_FIGURES, ...PROXY_FIGURES];
+const ALL_FIGURES = [...FIGURES, ...EMULATOR_FIGURES, ...PROXY_FIGURES, ...SOAK_FIGURES];
 const samples = Object.fromEntries(ALL_FIGURES.map((f) => [f.id, { ours: [], reference: [] }]));
 const loadRuns = [];
 const began = performance.now();
@@ -179,6 +180,7 @@ async function main() {
 
   const emulator = await emulatorLatency({ rounds: ROUNDS, samples });
   await proxyCost({ rounds: ROUNDS, samples });
+  const soakRun = await soak({ samples });
 
   const figures = ALL_FIGURES.map((f) => summarise(f, samples[f.id]));
   const durationS = (performance.now() - began) / 1000;
@@ -213,6 +215,7 @@ async function main() {
     figures,
     loadRuns,
     emulator,
+    soak: soakRun,
   };
   await writeFile(path.join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
