@@ -14,8 +14,12 @@ export class Accounts {
   /** bcrypt is slow by design; a verified (hash, password) pair is remembered for the lab's life. */
   readonly #verified = new Set<string>();
 
+  /** Keycloak trims the login it is given; Dex looks it up as sent, only lower-cased (storage/static.go). */
+  readonly #trims: boolean;
+
   constructor(config: ResolvedLabConfig) {
     const keycloak = config.idp.flavour === 'keycloak';
+    this.#trims = keycloak;
     for (const user of config.users) {
       this.#byLogin.set(user.email.toLowerCase(), user);
       if (keycloak) this.#byLogin.set(user.name.toLowerCase(), user);
@@ -25,7 +29,7 @@ export class Accounts {
   }
 
   byLogin(login: string): ResolvedUser | undefined {
-    return this.#byLogin.get(login.trim().toLowerCase());
+    return this.#byLogin.get((this.#trims ? login.trim() : login).toLowerCase());
   }
 
   bySubject(sub: string): ResolvedUser | undefined {

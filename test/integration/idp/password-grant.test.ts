@@ -139,6 +139,13 @@ describe('password grant (Dex flavour), driven by openid-client', () => {
       'mlflow-cli:mlflow-cli-secret',
     );
     expect(bad.status).toBe(401);
+    // Nor is it trimmed: Dex looks the login up as sent, only lower-cased (found by the fuzz suite).
+    const spaced = await postToken(
+      lab,
+      { grant_type: 'password', username: 'alice@example.com ', password: 'alice-password', scope: 'openid' },
+      'mlflow-cli:mlflow-cli-secret',
+    );
+    expect([spaced.status, spaced.text]).toEqual([bad.status, bad.text]);
   });
 
   test('audience:server:client_id:<peer> adds a trusting peer to aud and sets azp (§D1)', async () => {
