@@ -26,7 +26,13 @@ export function refuseAsGoDoes(req: IncomingMessage, res: ServerResponse): boole
   return true;
 }
 
-/** Go's bare 400 on the request's connection, which then closes. */
+/**
+ * Go's bare 400 on the request's connection, which then closes. A pipelined request waits for the answers before
+ * it and has no socket yet: it gets the same status and body through Node, with `Connection: close`.
+ */
 export function goBadRequest(res: ServerResponse): void {
-  res.socket?.end(GO_BAD_REQUEST);
+  if (res.socket) return void res.socket.end(GO_BAD_REQUEST);
+  res.shouldKeepAlive = false;
+  res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 15 });
+  res.end('400 Bad Request');
 }

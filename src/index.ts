@@ -32,6 +32,7 @@ export { noopLogger, type Logger } from './log.js';
 export { createAuthProxy, type AuthProxyOptions, type StartedProxy } from './proxy/create-proxy.js';
 export { parseProxyOptions, validateProxySection, PROXY_FLAGS } from './proxy/parse-options.js';
 export type { ProxyOptions } from './proxy/options.js';
+export { UpstreamUnreachable, type UpstreamHandler } from './proxy/context.js';
 export { createKubeApi, type KubeApiOptions, type StartedKubeApi } from './kube/create-kube-api.js';
 export { createRbacAuthorizer } from './kube/rbac.js';
 export { formatDecision } from './kube/explain.js';

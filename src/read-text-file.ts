@@ -1,7 +1,8 @@
 // Reading a file a user names (a lab config, RBAC manifests, a Dex config, a token file) with a bound on what it
 // can cost: `rbac: [/dev/zero]` made `up` read forever, and a FIFO would block it just as well (issue 18, item 9).
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 
 /** Larger than any lab config or RBAC dump of a real cluster (a few hundred KB), small enough to parse at once. */
 export const MAX_TEXT_FILE_BYTES = 8 * 1024 * 1024;
@@ -12,14 +13,14 @@ export const MAX_TEXT_FILE_BYTES = 8 * 1024 * 1024;
  * Errors are Node errors with a message fit for a `cannot be read: …` line.
  */
 export async function readTextFile(file: string, maxBytes = MAX_TEXT_FILE_BYTES): Promise<string> {
-  // Opened without blocking (a FIFO with no writer would block the open itself), then looked at before any read.
+  // Looked at before it is opened (opening a device can do something by itself), then opened without blocking and
+  // looked at again: what was checked is what is read.
+  const checked = await stat(file);
+  refuseUnlessRegular(file, checked, maxBytes);
   const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const info = await handle.stat();
-    if (info.isDirectory()) throw new Error(`EISDIR: ${file} is a directory`);
-    if (!info.isFile()) throw new Error(`${file} is not a regular file (a device, a FIFO or a socket)`);
-    if (info.size > maxBytes)
-      throw new Error(`${file} is ${info.size} bytes, more than the ${maxBytes} read`);
+    if (info.dev !== checked.dev || info.ino !== checked.ino) refuseUnlessRegular(file, info, maxBytes);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -35,4 +36,10 @@ export async function readTextFile(file: string, maxBytes = MAX_TEXT_FILE_BYTES)
   } finally {
     await handle.close();
   }
+}
+
+function refuseUnlessRegular(file: string, info: Stats, maxBytes: number): void {
+  if (info.isDirectory()) throw new Error(`EISDIR: ${file} is a directory`);
+  if (!info.isFile()) throw new Error(`${file} is not a regular file (a device, a FIFO or a socket)`);
+  if (info.size > maxBytes) throw new Error(`${file} is ${info.size} bytes, more than the ${maxBytes} read`);
 }

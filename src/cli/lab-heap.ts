@@ -30,8 +30,9 @@ type Execve = (file: string, args: string[], env: NodeJS.ProcessEnv) => never;
  * Replaces this process with the same command under `LAB_HEAP_FLAG`, `LAB_MALLOC_ARENAS` and
  * `labThreadpoolSize()` (same pid and stdio: nothing a caller sees changes) when it runs `up`. Each takes effect
  * only when a process starts, so none can be set later. Where `process.execve` is missing (Node < 23.11, Windows) the lab runs with the defaults.
+ * `carry` is added to the relaunched process's environment (what it must know of this one).
  */
-export function relaunchUpWithLabHeap(argv: readonly string[]): void {
+export function relaunchUpWithLabHeap(argv: readonly string[], carry: Record<string, string> = {}): void {
   if (argv[2] !== 'up') return;
   const sized = (flags: string) => flags.includes('--max-semi-space-size');
   if (process.execArgv.some(sized) || sized(process.env.NODE_OPTIONS ?? '')) return;
@@ -45,6 +46,7 @@ export function relaunchUpWithLabHeap(argv: readonly string[]): void {
       ...process.env,
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? LAB_MALLOC_ARENAS,
       UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? labThreadpoolSize(),
+      ...carry,
     },
   );
 }

@@ -11,6 +11,22 @@ const PARENT_POLL_MS = 500;
 /** `up --detach` marks the lab it starts: that one outlives its starter on purpose. */
 export const DETACHED_ENV = 'AUTHLAB_DETACHED';
 
+/** Carries the starter's pid across `up`'s relaunch of itself (lab-heap), which the starter could outlive. */
+export const STARTER_ENV = 'AUTHLAB_STARTER_PID';
+
+/**
+ * The parent this process had when it started, read when this module loads: the CLI loads it first, before its
+ * other modules and before the relaunch, so a starter that ends during start-up is noticed too. Taken out of the
+ * environment at once, so no child of the lab inherits it.
+ */
+export const STARTER_PID: number = takeStarter();
+
+function takeStarter(): number {
+  const passed = Number(process.env[STARTER_ENV]);
+  delete process.env[STARTER_ENV];
+  return Number.isInteger(passed) && passed > 0 ? passed : process.ppid;
+}
+
 export interface LifelineOptions {
   /** Also end when stdin (a pipe or socket) closes; off where a child command reads the same stdin (`exec`). */
   stdin: boolean;
@@ -29,11 +45,14 @@ export function watchStarter(onGone: (why: string) => void, options: LifelineOpt
     release();
     onGone(why);
   };
-  const parent = process.ppid;
-  const timer = setInterval(() => {
+  const parent = STARTER_PID;
+  const check = () => {
     if (process.ppid !== parent) fire(`the process that started the lab (pid ${parent}) is gone`);
-  }, PARENT_POLL_MS);
+  };
+  const timer = setInterval(check, PARENT_POLL_MS);
   timer.unref();
+  // Gone already, while the lab was loading: stopped as soon as it is ready.
+  setImmediate(check).unref();
 
   let onEnd: (() => void) | undefined;
   if (options.stdin && stdinIsPipe()) {

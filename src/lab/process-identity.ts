@@ -23,7 +23,9 @@ export async function processStartTime(pid: number): Promise<string | undefined>
   }
   if (process.platform === 'win32') return undefined;
   return new Promise((resolve) => {
-    execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 2_000 }, (error, stdout) => {
+    // In one locale and zone whoever reads it: `lstart` is local time, printed in the locale's words.
+    const env = { ...process.env, LC_ALL: 'C', TZ: 'UTC' };
+    execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 5_000, env }, (error, stdout) => {
       const started = stdout?.trim();
       resolve(error || !started ? undefined : `ps:${started}`);
     });

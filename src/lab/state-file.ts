@@ -78,12 +78,13 @@ export async function readLabState(file = stateFilePath()): Promise<LabState | u
 
 /**
  * Whether the state's pid still names the lab that wrote it: the same start time; for a file without one (written
- * by an older version), a command line that runs `up` or `exec`. A start time that cannot be read now (the process
- * just ended) is not the same.
+ * by an older version), a command line that runs `up` or `exec`. A start time that cannot be read at all (`ps`
+ * failed or timed out) is no evidence either way: the file is kept, as a live lab's would be.
  */
 async function sameProcess(state: LabState): Promise<boolean> {
   if (state.processStart === undefined) return looksLikeLab(state.pid);
-  return (await processStartTime(state.pid)) === state.processStart;
+  const started = await processStartTime(state.pid);
+  return started === undefined || started === state.processStart;
 }
 
 export async function requireLabState(file = stateFilePath()): Promise<LabState> {

@@ -10,8 +10,9 @@ import { logUsername, type RequestScope } from './scope.js';
 import type { SessionStore } from './session-store.js';
 
 /**
- * An upstream's request handler in this process. It answers every request it is handed; the proxy does not wait
- * on it, and answers a rejection as any failing step (500), except `UpstreamUnreachable`.
+ * An upstream's request handler in this process. It answers every request it is handed, except when what stands
+ * behind it cannot be reached: then it rejects with `UpstreamUnreachable` before answering, and the proxy answers
+ * with its 502 page. The proxy does not wait on it, and answers any other rejection as a failing step (500).
  */
 export type UpstreamHandler = (
   req: http.IncomingMessage,

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
 import { createClock, type LabClock } from '../../clock.js';
+import { AuthlabError } from '../../errors.js';
 import { DEFAULT_HOST } from '../../config/defaults.js';
 import { listen } from '../../listen.js';
 import { childLogger, noopLogger, type Logger } from '../../log.js';
@@ -80,6 +81,8 @@ export interface StartedGate {
   /**
    * The gate's request handler, for a proxy in the same process: it resolves once the response is finished. The
    * lab's proxy hands requests to it directly instead of over HTTP, so proxy + gate cost one network hop, not two.
+   * When MLflow cannot be reached before anything was answered, it rejects with `UpstreamUnreachable` and leaves
+   * the response to the caller, which answers as it answers a dial failure of its own (the proxy's 502 page).
    * `proxyHeaders` are the proxy's own response headers (GAP-Auth, Set-Cookie…): every response the gate writes
    * carries them, first, as if the proxy had set them.
    */
@@ -154,6 +157,15 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     });
   const lookups = new NameLookups(backendGet, clock);
   const controlToken = config.controlToken ?? randomBytes(32).toString('base64url');
+  // An empty secret would match a request without one.
+  if (controlToken.length < 16)
+    throw new AuthlabError(
+      'AUTHLAB_INVALID_ARGUMENT',
+      'the gate control token is shorter than 16 characters',
+      {
+        hint: 'Leave controlToken out to have a random one generated, or give at least 16 random characters.',
+      },
+    );
 
   /**
    * Nothing a request does may take the lab down: an unexpected error is the plugin's INTERNAL_ERROR. MLflow out of

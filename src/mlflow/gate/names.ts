@@ -2,6 +2,7 @@
 // per-name access review is asked about, read from the request and, for ids, looked up in the backend inside the
 // caller's workspace. An id that does not resolve yields no name, so the per-name review cannot allow it.
 import type { LabClock } from '../../clock.js';
+import { UpstreamUnreachable } from '../../proxy/context.js';
 
 /** What a parser may read: query (GET), JSON body (POST/PATCH/PUT), body or query (DELETE), path params, headers. */
 export interface RequestFields {
@@ -46,7 +47,11 @@ export class NameLookups {
   async #cached(key: string, load: () => Promise<string | undefined>): Promise<string | undefined> {
     const hit = this.#cache.get(key);
     if (hit && hit.expiresAt > this.clock.now()) return hit.value;
-    const value = await load().catch(() => undefined);
+    // An answer MLflow cannot give is no name; MLflow out of reach is the proxy's 502, not a denial.
+    const value = await load().catch((error: unknown) => {
+      if (error instanceof UpstreamUnreachable) throw error;
+      return undefined;
+    });
     // Misses are not cached: an experiment created a moment later must resolve.
     if (value !== undefined) this.#cache.set(key, { value, expiresAt: this.clock.now() + 60_000 });
     return value;

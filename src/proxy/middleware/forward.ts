@@ -126,8 +126,13 @@ function handOver(ctx: ProxyContext, upstream: UpstreamHandler, scope: RequestSc
 
 /** `ProxyErrorHandler`: the log line and the 502 page; the user is past authentication, so its buttons lead to "/". */
 function upstreamFailed(ctx: ProxyContext, scope: RequestScope, text: string): void {
-  ctx.log.errorf('error_page.go:96', `Error proxying to upstream server: ${text}`);
-  renderErrorPage(ctx, scope, 502, text, UPSTREAM_ERROR_MESSAGE, '/');
+  try {
+    ctx.log.errorf('error_page.go:96', `Error proxying to upstream server: ${text}`);
+    renderErrorPage(ctx, scope, 502, text, UPSTREAM_ERROR_MESSAGE, '/');
+  } catch (error) {
+    // The page could not be written: answered as any failing step, whose path cannot throw.
+    failRequest(ctx, scope, error);
+  }
 }
 
 function proxyRequest(

@@ -27,7 +27,7 @@ export const upstreamHeaders: MiddlewareFactory = ({ options }) => ({
     }
     if (options.passAccessToken) set(scope, 'x-forwarded-access-token', session.accessToken);
     if (options.passAuthorizationHeader && session.idToken)
-      req.headers.authorization = `Bearer ${session.idToken}`;
+      set(scope, 'authorization', `Bearer ${session.idToken}`);
     return false;
   },
 });

@@ -1,5 +1,7 @@
 // Issue 18, item 2: no identity lists or reads another workspace's artifacts, whatever it puts in a location.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { workspaceScopedPath } from '../../../src/mlflow/emulator/artifacts/paths.js';
+import { createMlflowEmulator } from '../../../src/mlflow/emulator/create-emulator.js';
 import { testLab } from '../helpers.js';
 
 const API = '/api/2.0/mlflow';
@@ -117,5 +119,43 @@ describe('artifact locations stay inside their workspace (issue 18, item 2)', ()
       });
       expect(JSON.stringify(listed.body)).not.toContain('secret.txt');
     }
+  });
+
+  test("the default workspace's legacy paths cannot reach another workspace's part of the store", async () => {
+    // A second reading found `./workspaces/team-a/…` (and `.%2Fworkspaces/…` in a URL) passing as a legacy path.
+    for (const escape of [
+      './workspaces/team-a/x',
+      'workspaces',
+      'a/../workspaces/team-b',
+      './workspaces',
+      '../x',
+    ])
+      expect(() => workspaceScopedPath(escape, 'default'), escape).toThrow('Invalid path');
+    for (const fine of ['2/abc/artifacts', 'a/./b', './workspaces/default/x', 'workspaces/default/1'])
+      expect(workspaceScopedPath(fine, 'default')).toBe(fine);
+
+    const emu = await createMlflowEmulator({ port: 0 });
+    onTestFinished(() => emu.dispose());
+    const at = (ws: string) => ({ 'x-mlflow-workspace': ws });
+    const secret = `${emu.url.href}api/2.0/mlflow-artifacts/artifacts/x/keep.txt`;
+    const made = await fetch(`${emu.url.href}api/3.0/mlflow/workspaces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"team-a"}',
+    });
+    expect(made.status).toBe(201);
+    const put = await fetch(secret, { method: 'PUT', headers: at('team-a'), body: 'team-a only' });
+    expect(put.status).toBe(200);
+    const base = `${emu.url.href}api/2.0/mlflow-artifacts/artifacts`;
+    for (const [method, url] of [
+      ['GET', `${base}/.%2Fworkspaces/team-a/x/keep.txt`],
+      ['DELETE', `${base}/.%2Fworkspaces/team-a/x/keep.txt`],
+      ['GET', `${base}?path=${encodeURIComponent('./workspaces/team-a/x')}`],
+      ['GET', `${base}?path=workspaces`],
+    ] as const) {
+      const res = await fetch(url, { method, headers: at('default') });
+      expect([method, url, res.status], await res.text()).toEqual([method, url, 400]);
+    }
+    expect(await (await fetch(secret, { headers: at('team-a') })).text()).toBe('team-a only');
   });
 });

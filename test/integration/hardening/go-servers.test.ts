@@ -44,6 +44,14 @@ describe("Go's answers from the lab's Go stand-ins (issue 18, item 8)", () => {
       );
       expect(res).toEqual({ text: GO_400, closed: true });
     }
+    // Pipelined behind another request (no socket of its own yet): the same answer, and the connection closes.
+    const pipelined = await raw(
+      lab.kubeApiUrl,
+      `GET /healthz HTTP/1.1\r\nHost: lab\r\n\r\nGET /api/v1/namespaces/%zz HTTP/1.1\r\nHost: lab\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+    );
+    expect(pipelined.closed).toBe(true);
+    expect(pipelined.text.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 400']);
+    expect(pipelined.text.endsWith('400 Bad Request')).toBe(true);
     // `//` is a path (found by the fuzz suite: a protocol-relative URL to the parser, a 500 before).
     const slashes = await raw(
       lab.kubeApiUrl,

@@ -128,6 +128,11 @@ describe('MLflow out of reach (issue 18, item 10)', () => {
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(await res.text()).toContain(UPSTREAM_ERROR_MESSAGE);
     }
+    // A request the gate must look an id up for (alice's broad review in team-b says no): the same 502, not a 403.
+    const lookup = await fetch(`${lab.trackingUri}${API}/experiments/get?experiment_id=1`, {
+      headers: { ...alice, 'x-mlflow-workspace': 'team-b' },
+    });
+    expect(lookup.status).toBe(502);
     expect(proxyLines(logs)).toContain(
       `[TS] [error_page.go:96] Error proxying to upstream server: dial tcp 127.0.0.1:${port}: connect: connection refused`,
     );

@@ -117,7 +117,7 @@ describe('RBAC files (paths relative to the config file)', () => {
     await expectConfigInvalid(
       loadConfig({ file: 'fixtures/config-errors/missing-rbac-file.yaml' }),
       'fixtures/config-errors/missing-rbac-file.yaml',
-      `rbac[0] (received "rbac/does-not-exist.yaml"): cannot be read: ENOENT: no such file or directory, open '${path.join(REPO_ROOT, 'fixtures/config-errors/rbac/does-not-exist.yaml')}'`,
+      `rbac[0] (received "rbac/does-not-exist.yaml"): cannot be read: ENOENT: no such file or directory, stat '${path.join(REPO_ROOT, 'fixtures/config-errors/rbac/does-not-exist.yaml')}'`,
     );
   });
 
@@ -137,7 +137,7 @@ describe('dexConfig files (paths relative to the config file)', () => {
     await expectConfigInvalid(
       loadConfig({ file: 'fixtures/config-errors/dex-file-missing.yaml' }),
       'fixtures/config-errors/dex-file-missing.yaml',
-      `dexConfig (received "../dex/does-not-exist.yaml"): cannot be read: ENOENT: no such file or directory, open '${path.join(REPO_ROOT, 'fixtures/dex/does-not-exist.yaml')}'`,
+      `dexConfig (received "../dex/does-not-exist.yaml"): cannot be read: ENOENT: no such file or directory, stat '${path.join(REPO_ROOT, 'fixtures/dex/does-not-exist.yaml')}'`,
     );
   });
 

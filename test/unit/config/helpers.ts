@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { resolveObject } from '../../../src/config/load.js';
 import { isAuthlabError, type AuthlabError } from '../../../src/errors.js';
 
-/** Absolute paths, for messages that quote the file system's own error (`ENOENT: …, open '/…'`). */
+/** Absolute paths, for messages that quote the file system's own error (`ENOENT: …, stat '/…'`). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const FIXTURES = path.join(REPO_ROOT, 'fixtures');
 

@@ -32,20 +32,22 @@ export function validatePathIsSafe(raw: string): string {
  * With workspaces on, every proxied artifact path lives under `workspaces/<workspace>/`: a path naming another
  * workspace is refused, a relative one is moved under the request's workspace. The `default` workspace keeps
  * the legacy layout (paths outside `workspaces/` stay as they are, and no path means the root). Whatever a path
- * holds (a run's root from its stored artifact URI may hold `..`), it must resolve inside that workspace's part
- * of the store, or it is an invalid path.
+ * holds (a run's root from its stored artifact URI may hold `..`, a `.` segment hides a `workspaces/` prefix), it
+ * must resolve inside that workspace's part of the store (for `default`: outside every other workspace's), or it
+ * is an invalid path.
  */
 export function workspaceScopedPath(path: string | undefined, workspace: string): string | undefined {
   const normalized = path?.replace(/^\/+/, '') ?? '';
   const base = `workspaces/${workspace}`;
   if (normalized === '') return workspace === DEFAULT_WORKSPACE ? path : base;
   if (workspace === DEFAULT_WORKSPACE && !normalized.startsWith('workspaces/')) {
-    // Only a `..` can lead from a legacy path out of the store or into another workspace's part of it.
-    if (normalized.split('/').includes('..')) {
-      const resolved = normpath(normalized);
-      if (resolved === '..' || resolved.startsWith('../') || resolved.split('/')[0] === 'workspaces')
-        throw invalidPath();
-    }
+    // What the path resolves to, not how it is spelt: `./workspaces/team-a/…` and `x/../workspaces` reach the
+    // other workspaces' part of the store as surely as `..` leaves it. (MLflow itself returns such a path as it
+    // is; the lab refuses it, which only a path that leaves the legacy layout notices.)
+    const resolved = normpath(normalized);
+    const first = resolved.split('/')[0];
+    if (first === '..' || (first === 'workspaces' && resolved !== base && !resolved.startsWith(`${base}/`)))
+      throw invalidPath();
     return path;
   }
   const [first, requested] = normalized.split('/', 2);
