@@ -133,7 +133,7 @@ export async function soak({ samples, log = console.log }) {
     const errors = wrongStatuses + r.errors + r.timeouts;
     const alive = (await globalThis.fetch(`${lab.proxy}/ping`)).status === 200;
     samples.soakErrors.ours.push(alive ? errors : errors + 1);
-    samples.soakRps.ours.push(r.requests.average);
+    samples.soakRps.ours.push(r.requests.total / r.duration);
     samples.soakP50Ms.ours.push(r.latency.p50);
     samples.soakP99Ms.ours.push(r.latency.p99);
     samples.soakRssMb.ours.push(rssAfter);
