@@ -42,9 +42,9 @@ export {
   type GateConfig,
   type GateDecision,
   type StartedGate,
-} from './mlflow/gate/create-gate.js';
-export { gateOptionsFrom, type GateOptions } from './mlflow/gate/options.js';
-export { httpReviewer, inProcessReviewer, type AccessReviewer } from './mlflow/gate/reviewer.js';
+} from './mlflow/auth/kubernetes/create-gate.js';
+export { gateOptionsFrom, type GateOptions } from './mlflow/auth/kubernetes/options.js';
+export { httpReviewer, inProcessReviewer, type AccessReviewer } from './mlflow/auth/kubernetes/reviewer.js';
 export { createMlflowEmulator, type StartedEmulator } from './mlflow/emulator/create-emulator.js';
 export type { MlflowBackend } from './mlflow/backends/types.js';
 export { containerSpec, type ContainerBackend } from './mlflow/backends/container.js';

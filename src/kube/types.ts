@@ -1,4 +1,4 @@
-// Shapes shared by the fake kube-apiserver (`src/kube/`) and the kubernetes-auth gate (`src/mlflow/gate/`):
+// Shapes shared by the fake kube-apiserver (`src/kube/`) and the kubernetes-auth gate (`src/mlflow/auth/kubernetes/`):
 // Kubernetes' authorization attributes and user info, and one decision with its explanation
 // (mlflow-workspaces-k8s-auth.md §3.1, §3.3).
 import type { RbacManifest } from '../config/schema.js';

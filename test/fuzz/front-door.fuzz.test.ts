@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { compileRouteTable } from '../../src/mlflow/gate/route-table.js';
+import { compileRouteTable } from '../../src/mlflow/auth/kubernetes/route-table.js';
 import { sealSession } from '../../src/proxy/session/cookie-codec.js';
 import {
   answerOf,

@@ -3,7 +3,7 @@ import { AuthlabError } from '../../errors.js';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { requireLabState, stateFilePath } from '../../lab/state-file.js';
-import type { GateDecision } from '../../mlflow/gate/create-gate.js';
+import type { GateDecision } from '../../mlflow/auth/kubernetes/create-gate.js';
 import { out } from '../output.js';
 
 interface LogsArgs {

@@ -4,14 +4,14 @@ import {
   compileRouteTable,
   compileTemplate,
   type RouteLookup,
-} from '../../../src/mlflow/gate/route-table.js';
+} from '../../../../src/mlflow/auth/kubernetes/route-table.js';
 import {
   COLLECTION_POLICIES,
   GATEWAY_BUDGET_WINDOWS_DENIED_MESSAGE,
   ROUTES,
   WORKSPACE_MUTATION_DENIED_MESSAGE,
   type AuthRule,
-} from '../../../src/mlflow/gate/rules.js';
+} from '../../../../src/mlflow/auth/kubernetes/rules.js';
 
 const table = compileRouteTable();
 

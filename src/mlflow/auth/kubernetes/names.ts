@@ -1,8 +1,8 @@
 // The plugin's resource-name parsers (mlflow-workspaces-k8s-auth.md §4.2 "Name parsers"): the MLflow *names* a
 // per-name access review is asked about, read from the request and, for ids, looked up in the backend inside the
 // caller's workspace. An id that does not resolve yields no name, so the per-name review cannot allow it.
-import type { LabClock } from '../../clock.js';
-import { UpstreamUnreachable } from '../../proxy/context.js';
+import type { LabClock } from '../../../clock.js';
+import { UpstreamUnreachable } from '../../../proxy/context.js';
 
 /** What a parser may read: query (GET), JSON body (POST/PATCH/PUT), body or query (DELETE), path params, headers. */
 export interface RequestFields {

@@ -3,13 +3,13 @@
 import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { startLab, type StartedLab } from '../../../src/index.js';
-import { createGate } from '../../../src/mlflow/gate/create-gate.js';
-import { gateOptionsFrom } from '../../../src/mlflow/gate/options.js';
-import { httpReviewer } from '../../../src/mlflow/gate/reviewer.js';
-import { claimsOf } from '../helpers.js';
-import { captureLog } from '../proxy/support.js';
-import { defaultLabObject, FIXTURES } from '../helpers.js';
+import { startLab, type StartedLab } from '../../../../src/index.js';
+import { createGate } from '../../../../src/mlflow/auth/kubernetes/create-gate.js';
+import { gateOptionsFrom } from '../../../../src/mlflow/auth/kubernetes/options.js';
+import { httpReviewer } from '../../../../src/mlflow/auth/kubernetes/reviewer.js';
+import { claimsOf } from '../../helpers.js';
+import { captureLog } from '../../proxy/support.js';
+import { defaultLabObject, FIXTURES } from '../../helpers.js';
 import { onTestFinished } from 'vitest';
 
 const DENIED = {

@@ -1,7 +1,7 @@
 // How the gate asks the Kubernetes API for a decision (mlflow-workspaces-k8s-auth.md §3.1, §3.2): a
 // SelfSubjectAccessReview with the caller's token, or a SubjectAccessReview with the server's credentials. The
 // in-process reviewer calls the lab's fake kube-apiserver directly; the HTTP one is what a real plugin does.
-import type { ResourceAttributes } from '../../kube/types.js';
+import type { ResourceAttributes } from '../../../kube/types.js';
 import type { GateIdentity } from './identity.js';
 
 export type ReviewResult =

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { createClock } from '../../../src/clock.js';
-import { DecisionCache } from '../../../src/mlflow/gate/decision-cache.js';
+import { createClock } from '../../../../src/clock.js';
+import { DecisionCache } from '../../../../src/mlflow/auth/kubernetes/decision-cache.js';
 
 const get = { group: 'mlflow.kubeflow.org', resource: 'experiments', verb: 'get', namespace: 'team-a' };
 

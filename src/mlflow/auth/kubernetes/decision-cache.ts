@@ -1,8 +1,8 @@
 // The plugin's decision cache (mlflow-workspaces-k8s-auth.md §8 `_AuthorizationCache`): keyed by identity hash,
 // namespace, resource, subresource, verb and effective name; allows and denials both cached; errors never; TTL on
 // the lab clock, so "I removed the RoleBinding and it still works for five minutes" reproduces.
-import type { LabClock } from '../../clock.js';
-import type { ResourceAttributes } from '../../kube/types.js';
+import type { LabClock } from '../../../clock.js';
+import type { ResourceAttributes } from '../../../kube/types.js';
 
 const MAX_ENTRIES = 10_000;
 

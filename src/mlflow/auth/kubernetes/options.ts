@@ -1,5 +1,5 @@
 // The gate's switches, named after the plugin's environment variables (mlflow-workspaces-k8s-auth.md §8).
-import { AuthlabError } from '../../errors.js';
+import { AuthlabError } from '../../../errors.js';
 
 export interface GateOptions {
   /** `MLFLOW_K8S_AUTH_AUTHORIZATION_MODE`. */

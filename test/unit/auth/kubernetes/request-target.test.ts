@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { requestTarget } from '../../../src/mlflow/gate/request-target.js';
+import { requestTarget } from '../../../../src/mlflow/auth/kubernetes/request-target.js';
 
 const viaUrl = (raw: string) => {
   const url = new URL(raw, 'http://gate');

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { resolveIdentity } from '../../../src/mlflow/gate/identity.js';
-import { GATE_DEFAULTS } from '../../../src/mlflow/gate/options.js';
+import { resolveIdentity } from '../../../../src/mlflow/auth/kubernetes/identity.js';
+import { GATE_DEFAULTS } from '../../../../src/mlflow/auth/kubernetes/options.js';
 
 const BY_SUB = { ...GATE_DEFAULTS, usernameClaim: 'sub' };
 

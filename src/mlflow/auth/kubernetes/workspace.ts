@@ -1,7 +1,7 @@
 // Workspace resolution as the plugin does it, before authentication (mlflow-workspaces-k8s-auth.md §5.1, §5.2):
 // the `X-MLFLOW-WORKSPACE` header, trimmed; `default` and empty fall back to the configured default workspace;
 // other names are validated, then looked up among the namespaces. Errors are MLflow's flat shape (§6).
-import { MlflowError, invalidParameter } from '../emulator/errors.js';
+import { MlflowError, invalidParameter } from '../../emulator/errors.js';
 
 /** MLflow 3.11's workspace-name rule and message (golden README, "Workspaces" 15). */
 const WORKSPACE_NAME = /^(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

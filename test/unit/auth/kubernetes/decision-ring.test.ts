@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DecisionRing, type DecisionRecord } from '../../../src/mlflow/gate/decision-ring.js';
+import { DecisionRing, type DecisionRecord } from '../../../../src/mlflow/auth/kubernetes/decision-ring.js';
 
 const review = (verb: string, allowed = true) => ({
   attributes: { group: 'mlflow.kubeflow.org', resource: 'experiments', verb, namespace: 'team-a' },
