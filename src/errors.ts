@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   AUTHLAB_LAB_NOT_RUNNING: 'user',
   AUTHLAB_LAB_ALREADY_RUNNING: 'user',
   AUTHLAB_TOKEN_REQUEST_FAILED: 'user',
+  /** The mlflow-oidc-auth plugin would not create an access token (its answer is in the message). */
+  AUTHLAB_ACCESS_TOKEN_REFUSED: 'user',
   AUTHLAB_UNKNOWN_USER: 'user',
   AUTHLAB_UNKNOWN_CLIENT: 'user',
   AUTHLAB_INVALID_ARGUMENT: 'user',

@@ -1,3 +1,6 @@
+import type http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import type net from 'node:net';
 import { AuthlabError } from './errors.js';
 
@@ -29,4 +32,11 @@ export async function listen(
     server.once('listening', onListening);
     server.listen(port, host);
   });
+}
+
+/** The URL a listening server answers on: its scheme, bound address (IPv6 in brackets) and port, path `/`. */
+export function serverUrl(server: http.Server): URL {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return new URL(`${server instanceof https.Server ? 'https' : 'http'}://${host}:${address.port}/`);
 }

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { AUTH_STACKS, type AuthStack } from '../config/defaults.js';
 import {
   MLFLOW_BACKENDS,
   MLFLOW_PLUGINS,
@@ -7,8 +8,9 @@ import {
   type MlflowPlugin,
 } from '../lab/start-lab.js';
 
-/** The `--mlflow*` flags `up` and `exec` share (DESIGN.md "CLI": `exec [up options]`). */
+/** The `--auth` and `--mlflow*` flags `up` and `exec` share (DESIGN.md "CLI": `exec [up options]`). */
 export interface MlflowArgs {
+  auth?: AuthStack;
   mlflow: MlflowBackendChoice;
   'mlflow-image'?: string;
   'mlflow-plugin'?: MlflowPlugin;
@@ -18,6 +20,11 @@ export interface MlflowArgs {
 
 export function withMlflowOptions<T>(y: Argv<T>): Argv<T & MlflowArgs> {
   return y
+    .option('auth', {
+      choices: AUTH_STACKS,
+      describe:
+        "the auth stack in front of MLflow (default: the config's auth:, else kubernetes-auth): kubernetes-auth (oauth2-proxy + the kubernetes-auth plugin's rules) or oidc-auth (the mlflow-oidc-auth plugin behind Keycloak)",
+    })
     .option('mlflow', {
       choices: MLFLOW_BACKENDS,
       default: 'auto' as const,

@@ -5,6 +5,13 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORTS = { proxy: 4180, idp: 5556, kube: 6443, mlflow: 5000 } as const;
 
 export const FLAVOURS = ['dex', 'keycloak'] as const;
+
+/** The auth stacks the lab can put in front of MLflow (DESIGN.md "Auth stacks"); the first is the default. */
+export const AUTH_STACKS = ['kubernetes-auth', 'oidc-auth'] as const;
+export type AuthStack = (typeof AUTH_STACKS)[number];
+
+/** The mlflow-oidc-auth plugin's browser-login client in the default lab (`OIDC_CLIENT_ID` unless configured). */
+export const OIDC_AUTH_CLIENT_ID = 'mlflow-oidc-auth';
 export type Flavour = (typeof FLAVOURS)[number];
 
 /** Issuer paths: Dex serves under its issuer path (oauth2-proxy-and-dex.md §B1); Keycloak under /realms/<realm>. */

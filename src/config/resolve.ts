@@ -3,9 +3,10 @@ import type { TlsFault } from '../tls/faults.js';
 import path from 'node:path';
 import type { z } from 'zod';
 import { AuthlabError } from '../errors.js';
-import { DEFAULT_ISSUER_PATH, type Flavour, type GrantType } from './defaults.js';
+import { DEFAULT_ISSUER_PATH, type AuthStack, type Flavour, type GrantType } from './defaults.js';
 import { formatProblem, problemsFromZod, type ConfigProblem } from './issues.js';
 import { validateProxySection } from '../proxy/parse-options.js';
+import { parseOidcAuthSettings } from '../mlflow/auth/oidc/settings.js';
 import type { ImportedEntities, ImportedEntry } from './dex.js';
 import {
   clientSchema,
@@ -60,6 +61,10 @@ export interface ResolvedLabConfig {
   proxy: Record<string, unknown>;
   /** The kubernetes-auth gate's switches by the plugin's variable names (mlflow-workspaces-k8s-auth.md §8). */
   gate: Record<string, string | number | undefined>;
+  /** The auth stack in front of MLflow. */
+  auth: AuthStack;
+  /** The raw `oidcAuth:` section; `parseOidcAuthSettings()` resolves it with the environment when the lab starts. */
+  oidcAuth: Record<string, unknown>;
   tls: { enabled: boolean; faults: TlsFault[] };
 }
 
@@ -95,6 +100,9 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
   const parsed = labConfigSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues));
   problems.push(...validateProxySection((raw as { proxy?: unknown } | null | undefined)?.proxy));
+  const oidcAuth = (raw as { oidcAuth?: unknown } | null | undefined)?.oidcAuth;
+  if (oidcAuth && typeof oidcAuth === 'object' && !Array.isArray(oidcAuth))
+    problems.push(...parseOidcAuthSettings({ config: oidcAuth as Record<string, unknown> }).problems);
 
   const rbac: RbacManifest[] = [];
   const rbacLabels: string[] = [];
@@ -168,6 +176,8 @@ export function resolveConfig(raw: unknown, inputs: ResolveInputs): ResolvedLabC
     ports: cfg.ports,
     proxy: cfg.proxy,
     gate: cfg.gate,
+    auth: cfg.auth,
+    oidcAuth: cfg.oidcAuth,
     tls: cfg.tls,
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TLS_FAULTS } from '../tls/faults.js';
 import { DURATION_RULE, parseDuration } from '../duration.js';
-import { DEFAULT_EXPIRY, DEFAULT_PORTS, FLAVOURS, GRANT_TYPES } from './defaults.js';
+import { AUTH_STACKS, DEFAULT_EXPIRY, DEFAULT_PORTS, FLAVOURS, GRANT_TYPES } from './defaults.js';
 
 /**
  * The lab config (fixtures/lab.yaml is the default lab of DESIGN.md). One schema is the single source of
@@ -249,6 +249,19 @@ export const labConfigSchema = z.strictObject({
       MLFLOW_K8S_DEFAULT_WORKSPACE: z.string().optional(),
       MLFLOW_K8S_NAMESPACE_EXCLUDE_GLOBS: z.string().optional(),
     })
+    .default({}),
+  /**
+   * Which auth stack fronts MLflow (DESIGN.md "Auth stacks"): `kubernetes-auth` (oauth2-proxy and the
+   * kubernetes-auth plugin's rules) or `oidc-auth` (the mlflow-oidc-auth plugin's own front door).
+   */
+  auth: z.enum(AUTH_STACKS, { error: `must be one of ${AUTH_STACKS.join(', ')}` }).default('kubernetes-auth'),
+  /**
+   * The oidc-auth stack's settings by mlflow-oidc-auth's variable names (`OIDC_AUDIENCE: mlflow`,
+   * `DEFAULT_MLFLOW_PERMISSION: NO_PERMISSIONS`, …), plus the lab's own lower-case switches. Kept raw here:
+   * `parseOidcAuthSettings()` checks them with the plugin's rules and merges the environment's.
+   */
+  oidcAuth: z
+    .record(z.string(), z.unknown(), { error: 'must be a mapping of mlflow-oidc-auth settings' })
     .default({}),
   /**
    * HTTPS on the proxy, the IdP and the Kubernetes API with a lab CA (`up --tls`), and the certificate faults the

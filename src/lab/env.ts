@@ -1,12 +1,15 @@
 // The environment the stock MLflow SDK needs to talk to the lab (DESIGN.md "CLI" `env`, "Library API" `lab.env`):
-// the tracking URI (the proxy), a token, the workspace, and the lab's own `AUTHLAB_*` variables.
+// the tracking URI (the proxy or the oidc-auth front door), a bearer token or Basic credentials, the workspace, and
+// the lab's own `AUTHLAB_*` variables.
 
 export interface LabEnvInput {
   trackingUri: string;
   issuer: string;
   kubeApiUrl?: string;
   /** The token the SDK sends as `Authorization: Bearer` (MLFLOW_TRACKING_TOKEN). */
-  token: string;
+  token?: string;
+  /** Instead of a bearer token: `Basic` credentials (MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD). */
+  basic?: { username: string; password: string };
   workspace?: string;
   /** `AUTHLAB_HOME`, where `token`, `status` and `down` find the running lab. */
   home?: string;
@@ -17,7 +20,11 @@ export interface LabEnvInput {
 export function labEnv(input: LabEnvInput): Record<string, string> {
   return {
     MLFLOW_TRACKING_URI: input.trackingUri,
-    MLFLOW_TRACKING_TOKEN: input.token,
+    ...(input.token !== undefined && { MLFLOW_TRACKING_TOKEN: input.token }),
+    ...(input.basic && {
+      MLFLOW_TRACKING_USERNAME: input.basic.username,
+      MLFLOW_TRACKING_PASSWORD: input.basic.password,
+    }),
     ...(input.workspace !== undefined && { MLFLOW_WORKSPACE: input.workspace }),
     AUTHLAB_ISSUER: input.issuer,
     ...(input.kubeApiUrl !== undefined && { AUTHLAB_KUBE_API_URL: input.kubeApiUrl }),

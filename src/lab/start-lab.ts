@@ -4,10 +4,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClock, type LabClock } from '../clock.js';
 import { loadConfig, resolveObject } from '../config/load.js';
-import { DEFAULT_HOST } from '../config/defaults.js';
+import {
+  DEFAULT_CONFIG_FILE,
+  DEFAULT_HOST,
+  DEFAULT_ISSUER_PATH,
+  OIDC_AUTH_CLIENT_ID,
+  type AuthStack,
+} from '../config/defaults.js';
 import { configError, type ResolvedLabConfig } from '../config/resolve.js';
+import { createAccessToken, type AccessToken, type AccessTokenOptions } from './access-token.js';
 import type { LabConfigInput } from '../config/schema.js';
 import { AuthlabError, isAuthlabError } from '../errors.js';
 import { createIdp, type StartedIdp } from '../idp/create-idp.js';
@@ -29,6 +37,7 @@ import { createKubeApi, type StartedKubeApi } from '../kube/create-kube-api.js';
 import { kubeconfigFor } from '../kube/kubeconfig.js';
 import { createRbacAuthorizer } from '../kube/rbac.js';
 import { createGate, type StartedGate } from '../mlflow/auth/kubernetes/create-gate.js';
+import type { OidcAuthStack } from '../mlflow/auth/oidc/stack.js';
 import { gateOptionsFrom } from '../mlflow/auth/kubernetes/options.js';
 import { inProcessReviewer } from '../mlflow/auth/kubernetes/reviewer.js';
 import { createAuthProxy, createProxyServer, type StartedProxy } from '../proxy/create-proxy.js';
@@ -80,6 +89,11 @@ export interface LabMlflowOptions<B extends MlflowBackendChoice = MlflowBackendC
 export interface LabOptions<B extends MlflowBackendChoice = MlflowBackendChoice> {
   /** A lab.yaml path, a config object, or nothing for the default lab (fixtures/lab.yaml). */
   config?: string | LabConfigInput;
+  /**
+   * The auth stack in front of MLflow (DESIGN.md "Auth stacks"); default: the config's `auth:` (kubernetes-auth).
+   * `oidc-auth` runs the default lab's IdP in its Keycloak flavour.
+   */
+  auth?: AuthStack;
   /** Ports; 0 = any free port. Default: the config's ports (proxy 4180, IdP 5556, MLflow 5000). */
   ports?: { proxy?: number; idp?: number; kube?: number; mlflow?: number };
   mlflow?: LabMlflowOptions<B>;
@@ -108,7 +122,9 @@ export interface LabOptions<B extends MlflowBackendChoice = MlflowBackendChoice>
 
 /** The object `up --json` prints, with the fields of the parts that exist (DESIGN.md "CLI"). */
 export interface LabInfo {
-  /** The proxy's URL: what MLFLOW_TRACKING_URI points at. */
+  /** The stack in front of MLflow (DESIGN.md "Auth stacks"). */
+  auth: AuthStack;
+  /** The proxy's (or the oidc-auth front door's) URL: what MLFLOW_TRACKING_URI points at. */
   trackingUri?: string;
   issuer: string;
   tokenEndpoint: string;
@@ -142,8 +158,12 @@ export interface StartedLab<K extends MlflowBackendKind = MlflowBackendKind> {
   /** The fake kube-apiserver's URL: SelfSubjectAccessReviews with the lab's tokens, namespaces, RBAC. */
   readonly kubeApiUrl: string;
   readonly kube: StartedKubeApi;
-  /** The kubernetes-auth gate between the proxy and MLflow (when MLflow runs). */
+  /** The kubernetes-auth gate between the proxy and MLflow (when MLflow runs and the stack is kubernetes-auth). */
   readonly gate: StartedGate | undefined;
+  /** The stack in front of MLflow. */
+  readonly auth: AuthStack;
+  /** The mlflow-oidc-auth front door (the oidc-auth stack), in place of the proxy and the gate. */
+  readonly oidcAuth: OidcAuthStack | undefined;
   readonly issuer: string;
   readonly tokenEndpoint: string;
   readonly discoveryUrl: string;
@@ -161,7 +181,16 @@ export interface StartedLab<K extends MlflowBackendKind = MlflowBackendKind> {
    * The environment the stock MLflow SDK needs (what `mlflow-authlab env` prints): MLFLOW_TRACKING_URI (the proxy),
    * MLFLOW_TRACKING_TOKEN (a fresh token for `user`, default alice), MLFLOW_WORKSPACE, AUTHLAB_ISSUER, AUTHLAB_KUBE_API_URL.
    */
-  env(options?: { user?: string; workspace?: string }): Promise<Record<string, string>>;
+  /**
+   * The environment for the stock MLflow SDK. `basic: true` (oidc-auth stack): Basic credentials with an access token
+   * from the plugin's API (`accessToken()`) instead of a bearer token.
+   */
+  env(options?: { user?: string; workspace?: string; basic?: boolean }): Promise<Record<string, string>>;
+  /**
+   * oidc-auth stack: a new access token for the user from the plugin's API (the previous one stops working), for
+   * `Basic <username>:<token>`, i.e. MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD.
+   */
+  accessToken(options?: { user?: string } & AccessTokenOptions): Promise<AccessToken>;
   /** The token the vendor guide uses: password grant → id_token; client_credentials → access_token. */
   token(options?: TokenOptions): Promise<string>;
   /** The whole token-endpoint response. */
@@ -169,8 +198,9 @@ export interface StartedLab<K extends MlflowBackendKind = MlflowBackendKind> {
   /** Signs with a new key from now on; the old key stays in JWKS for the ID-token lifetime. */
   rotateKeys(): Promise<void>;
   /**
-   * Clears MLflow's data (experiments, runs, models, artifacts; saved ones too) for the next test. Emulator only:
-   * AUTHLAB_NOT_SUPPORTED with another backend.
+   * Clears MLflow's data (experiments, runs, models, artifacts; saved ones too) for the next test, and with the
+   * oidc-auth stack puts the plugin's database back to the lab's seed. Emulator only: AUTHLAB_NOT_SUPPORTED with
+   * another backend.
    */
   reset(): void;
   info(): LabInfo;
@@ -194,6 +224,15 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
       });
     }
   }
+  const auth = options.auth ?? config.auth;
+  if (auth === 'oidc-auth' && config.source === defaultLabSource()) {
+    // The oidc-auth stack is deployed behind Keycloak (issue 19): the default lab's IdP takes that flavour.
+    const issuerPath =
+      config.idp.issuerPath === DEFAULT_ISSUER_PATH.dex
+        ? DEFAULT_ISSUER_PATH.keycloak
+        : config.idp.issuerPath;
+    config = { ...config, idp: { ...config.idp, flavour: 'keycloak', issuerPath } };
+  }
   const clock = options.clock ?? createClock();
   const log = options.log ?? noopLogger;
   const stateDir = options.stateDir === undefined ? undefined : path.resolve(options.stateDir);
@@ -210,6 +249,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
   let idp: StartedIdp;
   let kube: StartedKubeApi;
   let gate: StartedGate | undefined;
+  let oidcAuth: OidcAuthStack | undefined;
   let mlflow: LabMlflow | undefined;
   let proxy: StartedProxy | undefined;
   let tls: LabTls | undefined;
@@ -228,7 +268,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     started.push(() => new Promise<void>((r) => proxyServer.close(() => r())));
     const proxyPort = (proxyServer.address() as AddressInfo).port;
     idp = await createIdp({
-      config: withProxyCallbacks(config, proxyPort, tls ? 'https' : 'http'),
+      config: withCallbacks(config, auth, proxyPort, tls ? 'https' : 'http'),
       clock,
       log,
       ...(tls && { tls: tls.validServer }),
@@ -262,9 +302,26 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
       const server = mlflow.server;
       started.push(() => server.dispose());
     }
+    if (auth === 'oidc-auth') {
+      // The mlflow-oidc-auth plugin's own front door on the tracking URI's port, in place of proxy and gate.
+      const { startOidcAuthStack } = await import('../mlflow/auth/oidc/stack.js');
+      oidcAuth = await startOidcAuthStack({
+        config,
+        idp,
+        mlflow,
+        server: proxyServer,
+        stateDir,
+        env: options.env ?? process.env,
+        fetch: trustedFetch,
+        clock,
+        log,
+      });
+      const o = oidcAuth;
+      started.push(() => o.dispose());
+    }
     // The kubernetes-auth plugin's rules between the proxy and MLflow, asking the fake kube-apiserver in-process;
     // not when the real plugin runs inside MLflow.
-    if (mlflow && !options.mlflow?.plugin) {
+    if (auth === 'kubernetes-auth' && mlflow && !options.mlflow?.plugin) {
       // The config's workspaces are fixed for the lab's life: listed once, not on every request.
       const workspaceNames = config.workspaces.items.map((w) => w.name);
       gate = await createGate({
@@ -283,7 +340,18 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
       const g = gate;
       started.push(() => g.dispose());
     }
-    proxy = await startProxy(config, idp, gate, mlflow?.url, proxyServer, options, clock, log, trustedFetch);
+    if (auth === 'kubernetes-auth')
+      proxy = await startProxy(
+        config,
+        idp,
+        gate,
+        mlflow?.url,
+        proxyServer,
+        options,
+        clock,
+        log,
+        trustedFetch,
+      );
     if (proxy) {
       const p = proxy;
       started.push(() => p.dispose());
@@ -292,7 +360,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     await stopAll();
     throw error;
   }
-  const trackingUri = proxy?.url.href.replace(/\/$/, '');
+  const trackingUri = (proxy?.url ?? oidcAuth?.url)?.href.replace(/\/$/, '');
   const kubeApiUrl = kube.url.href.replace(/\/$/, '');
 
   let disposed = false;
@@ -311,12 +379,22 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     live();
     return requestToken(idp.tokenEndpoint, config, o, trustedFetch);
   };
+  const accessToken = async ({ user, ...o }: { user?: string } & AccessTokenOptions = {}) => {
+    if (auth !== 'oidc-auth' || trackingUri === undefined)
+      throw new AuthlabError('AUTHLAB_NOT_SUPPORTED', "access tokens are the mlflow-oidc-auth plugin's", {
+        hint: 'Start the lab with auth: "oidc-auth" (and an MLflow behind it); the kubernetes-auth stack takes bearer tokens only.',
+      });
+    const bearer = pickToken(await tokenResponse({ user: user ?? 'alice' }));
+    return createAccessToken(trackingUri, bearer, o, trustedFetch);
+  };
   return {
     trackingUri,
     kubeApiUrl,
     proxy,
     kube,
     gate,
+    auth,
+    oidcAuth,
     issuer: idp.issuer,
     tokenEndpoint: idp.tokenEndpoint,
     discoveryUrl: idp.discoveryUrl,
@@ -329,6 +407,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     tls,
     tokenResponse,
     token: async (o = {}) => pickToken(await tokenResponse(o), o.grant),
+    accessToken,
     env: async (o = {}) => {
       if (trackingUri === undefined)
         throw new AuthlabError(
@@ -339,11 +418,15 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
           },
         );
       const workspace = o.workspace ?? config.workspaces.default;
+      const user = o.user ?? 'alice';
+      const basic = o.basic ? await accessToken({ user }) : undefined;
       return labEnv({
         trackingUri,
         issuer: idp.issuer,
         kubeApiUrl,
-        token: pickToken(await tokenResponse({ user: o.user ?? 'alice' })),
+        ...(basic
+          ? { basic: { username: basic.username, password: basic.token } }
+          : { token: pickToken(await tokenResponse({ user })) }),
         ...(workspace !== undefined && { workspace }),
         ...(tls && { caFile: tls.caFile }),
       });
@@ -365,8 +448,10 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
       }
       mlflow?.server.reset?.();
       gate?.clearCache();
+      oidcAuth?.reset();
     },
     info: () => ({
+      auth,
       ...(trackingUri !== undefined && { trackingUri }),
       issuer: idp.issuer,
       tokenEndpoint: idp.tokenEndpoint,
@@ -645,18 +730,29 @@ function proxyClientId(config: ResolvedLabConfig): string {
 }
 
 /**
- * Registers the proxy's real callback URLs (127.0.0.1 and localhost on the bound port) with its client, so a lab on
- * port 0 can still log in. Only plain-HTTP URLs: with `cookie-secure: true` oauth2-proxy asks for an https
- * redirect_uri, and the IdP's `Unregistered redirect_uri.` is the symptom users meet in production (§A5).
+ * Registers the front door's real callback URLs (127.0.0.1 and localhost on the bound port) with its browser-login
+ * client, so a lab on port 0 can still log in: the proxy's `<proxy-prefix>/callback`, or the oidc-auth plugin's
+ * `/callback`. The scheme is the lab's own: with `cookie-secure: true` oauth2-proxy asks for an https redirect_uri
+ * the IdP does not know, and `Unregistered redirect_uri.` is the symptom users meet in production (§A5).
  */
-function withProxyCallbacks(
+function withCallbacks(
   config: ResolvedLabConfig,
+  auth: AuthStack,
   port: number,
   scheme: 'http' | 'https',
 ): ResolvedLabConfig {
-  const id = proxyClientId(config);
-  const prefix = typeof config.proxy['proxy-prefix'] === 'string' ? config.proxy['proxy-prefix'] : '/oauth2';
-  const extra = ['127.0.0.1', 'localhost'].map((h) => `${scheme}://${h}:${port}${prefix}/callback`);
+  const configured = config.oidcAuth.OIDC_CLIENT_ID;
+  const id =
+    auth === 'oidc-auth'
+      ? typeof configured === 'string'
+        ? configured
+        : OIDC_AUTH_CLIENT_ID
+      : proxyClientId(config);
+  const path =
+    auth === 'oidc-auth'
+      ? '/callback'
+      : `${typeof config.proxy['proxy-prefix'] === 'string' ? config.proxy['proxy-prefix'] : '/oauth2'}/callback`;
+  const extra = ['127.0.0.1', 'localhost'].map((h) => `${scheme}://${h}:${port}${path}`);
   return {
     ...config,
     clients: config.clients.map((c) =>
@@ -665,6 +761,13 @@ function withProxyCallbacks(
         : c,
     ),
   };
+}
+
+/** How the default lab's config names itself (`source`), to tell it from a user's own. */
+function defaultLabSource(): string {
+  const file = fileURLToPath(DEFAULT_CONFIG_FILE);
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
 }
 
 /** Resolves the proxy options (config section, then OAUTH2_PROXY_* over it) and starts the proxy on its port. */

@@ -1,11 +1,13 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { STATE_DIR_NAME, STATE_FILE_NAME } from '../config/defaults.js';
+import { STATE_DIR_NAME, STATE_FILE_NAME, type AuthStack } from '../config/defaults.js';
 import { AuthlabError } from '../errors.js';
 import { looksLikeLab, processStartTime } from './process-identity.js';
 
 /** What a running lab records about itself (DESIGN.md "CLI": `.mlflow-authlab/lab.json`). */
 export interface LabState {
+  /** The stack in front of MLflow (absent in files written before issue 19: kubernetes-auth). */
+  auth?: AuthStack;
   trackingUri?: string;
   issuer: string;
   tokenEndpoint: string;

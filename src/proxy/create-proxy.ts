@@ -2,11 +2,10 @@
 // named middlewares over node:http: no framework in the hot path, since every MLflow call goes through it.
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { createClock, type LabClock } from '../clock.js';
 import { DEFAULT_HOST, DEFAULT_PORTS } from '../config/defaults.js';
 import { refuseAsGoDoes } from '../go-http.js';
-import { listen } from '../listen.js';
+import { listen, serverUrl } from '../listen.js';
 import { childLogger, dropsInfo, noopLogger, type Logger } from '../log.js';
 import { runChain, type Middleware } from './chain.js';
 import { createProxyLog, type ProxyContext, type UpstreamHandler } from './context.js';
@@ -121,9 +120,7 @@ export async function createAuthProxy(o: AuthProxyOptions): Promise<StartedProxy
   proxyLog.printf(COOKIE_SETTINGS_AT, cookieSettingsLine(options));
   for (const upstream of options.upstreams) proxyLog.printf(MAPPING_AT, mappingLine('/', upstream));
 
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = new URL(`${server instanceof https.Server ? 'https' : 'http'}://${host}:${address.port}/`);
+  const url = serverUrl(server);
   let disposing: Promise<void> | undefined;
   const dispose = () =>
     (disposing ??= new Promise<void>((resolve) => {

@@ -124,6 +124,7 @@ describe("the lab's MLflow (emulator backend)", () => {
     await using lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0 }, mlflow: { backend: 'none' } });
     expect(lab.mlflow).toBeUndefined();
     expect(lab.info()).toEqual({
+      auth: 'kubernetes-auth',
       issuer: lab.issuer,
       tokenEndpoint: lab.tokenEndpoint,
       kubeApiUrl: lab.kubeApiUrl,

@@ -69,6 +69,7 @@ export const execCommand: CommandModule<object, ExecArgs> = {
       config: configFile,
       log: stderrLogger(argv.verbose),
       mlflow: mlflowOptionsFrom(argv),
+      ...(argv.auth !== undefined && { auth: argv.auth }),
       ...(tlsOptionFrom(argv) !== undefined && { tls: tlsOptionFrom(argv)! }),
       onProgress: (message) => out.info(message),
       ports: {

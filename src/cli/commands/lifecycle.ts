@@ -20,6 +20,7 @@ export const statusCommand: CommandModule<object, { json: boolean }> = {
     out.result(
       [
         `running since ${state.startedAt} (pid ${state.pid})`,
+        `  auth stack       ${state.auth ?? 'kubernetes-auth'}`,
         ...(state.trackingUri ? [`  tracking URI     ${state.trackingUri}`] : []),
         `  issuer           ${state.issuer}`,
         ...(state.kubeApiUrl ? [`  Kubernetes API   ${state.kubeApiUrl}`] : []),

@@ -102,6 +102,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       config: configFile,
       log: stderrLogger(argv.verbose),
       mlflow: mlflowOptionsFrom(argv),
+      ...(argv.auth !== undefined && { auth: argv.auth }),
       ...(tlsOptionFrom(argv) !== undefined && { tls: tlsOptionFrom(argv)! }),
       // Slow steps (an MLflow process coming up) say what they wait for; the banner follows once ready.
       onProgress: (message) => out.info(message),
@@ -203,6 +204,20 @@ function mlflowData(lab: StartedLab): string {
   return `wherever the server at ${m.url} keeps it (not managed by the lab)`;
 }
 
+/** What stands in front of MLflow, in one line. */
+function authLine(lab: StartedLab): string {
+  if (lab.auth === 'oidc-auth') {
+    return lab.oidcAuth
+      ? "oidc-auth: the mlflow-oidc-auth 7.3.1 plugin's rules (browser login, Bearer JWT, Basic access tokens)"
+      : '(off: the real mlflow-oidc-auth plugin runs inside MLflow)';
+  }
+  if (lab.gate)
+    return "kubernetes-auth: oauth2-proxy, then the plugin's rules (decisions: mlflow-authlab logs --decisions)";
+  return lab.mlflow
+    ? 'kubernetes-auth: oauth2-proxy (the real kubernetes-auth plugin runs inside MLflow)'
+    : '(none: no MLflow)';
+}
+
 function banner(lab: StartedLab, state: LabState): string {
   // Passwords and secrets are shown for the default lab only, whose credentials are documented anyway.
   const demo = state.configFile === fileURLToPath(DEFAULT_CONFIG_FILE);
@@ -224,7 +239,7 @@ function banner(lab: StartedLab, state: LabState): string {
   JWKS             ${lab.jwksUri}
   Kubernetes API   ${lab.kubeApiUrl}  (SelfSubjectAccessReviews with the lab's tokens; RBAC from the config)
   MLflow           ${lab.mlflow ? `${lab.mlflow.url}  (${lab.mlflow.backend}: ${lab.mlflow.reason})` : '(none)'}
-  gate             ${lab.gate ? 'kubernetes-auth rules in front of MLflow (decisions: mlflow-authlab logs --decisions)' : lab.mlflow ? '(off: the real kubernetes-auth plugin runs inside MLflow)' : '(none: no MLflow)'}
+  auth stack       ${authLine(lab)}
   MLflow data      ${mlflowData(lab)}
   state file       ${state.stateFile}${
     lab.tls
@@ -246,10 +261,16 @@ ${clients}
 next:${
     lab.trackingUri
       ? `
-  eval "$(npx mlflow-authlab env --user alice --workspace team-a)"   # the stock MLflow SDK, through the proxy
-  curl -s${lab.tls ? ` --cacert ${lab.tls.caFile}` : ''} -H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" ${lab.trackingUri}/api/2.0/mlflow/experiments/search?max_results=5
+  eval "$(npx mlflow-authlab env --user alice --workspace team-a)"   # the stock MLflow SDK, through the ${lab.auth === 'oidc-auth' ? 'plugin' : 'proxy'}
+  curl -s${lab.tls ? ` --cacert ${lab.tls.caFile}` : ''} -H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" ${lab.trackingUri}/api/2.0/mlflow/experiments/search?max_results=5${
+    lab.auth === 'oidc-auth'
+      ? `
+  eval "$(npx mlflow-authlab env --user alice --basic)"   # Basic with an access token from the plugin's API
+  open ${lab.trackingUri}/login in a browser to sign in (the plugin's session cookie)`
+      : `
   npx mlflow-authlab can-i --user bob update experiments -n team-a   # the gate's RBAC, explained
   open ${lab.trackingUri}/ in a browser to sign in through the login page`
+  }`
       : ''
   }
   npx mlflow-authlab token --user alice            # an id_token for alice through mlflow-cli

@@ -72,7 +72,7 @@ describe('loadConfig() without --config: the default lab (fixtures/lab.yaml)', (
     });
   });
 
-  test('has the clients oauth2-proxy, mlflow-cli, mlflow and admin-cli with secrets <id>-secret', () => {
+  test('has the clients oauth2-proxy, mlflow-cli, mlflow, admin-cli and mlflow-oidc-auth with secrets <id>-secret', () => {
     expect(
       lab.clients.map(({ id, secret, public: isPublic, grantTypes }) => ({
         id,
@@ -99,6 +99,12 @@ describe('loadConfig() without --config: the default lab (fixtures/lab.yaml)', (
         secret: 'admin-cli-secret',
         isPublic: false,
         grantTypes: ['password', 'refresh_token'],
+      },
+      {
+        id: 'mlflow-oidc-auth',
+        secret: 'mlflow-oidc-auth-secret',
+        isPublic: false,
+        grantTypes: ['authorization_code', 'refresh_token'],
       },
     ]);
   });
@@ -203,6 +209,8 @@ describe('resolveObject()', () => {
       ports: { proxy: 4180, idp: 5556, kube: 6443, mlflow: 5000 },
       proxy: {},
       gate: {},
+      auth: 'kubernetes-auth',
+      oidcAuth: {},
       tls: { enabled: false, faults: [] },
     });
   });

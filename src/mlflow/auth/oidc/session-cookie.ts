@@ -3,6 +3,7 @@
 // `<base64 json>.<base64url timestamp>.<base64url HMAC-SHA1>`, the key derived "django-concat" style from the
 // salt `itsdangerous.Signer`. A lab cookie is one the real plugin would accept with the same SECRET_KEY.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { pythonJsonDumps } from './python-json.js';
 
 export type SessionData = Record<string, unknown>;
 
@@ -95,21 +96,4 @@ export function sessionClearCookie(o: SessionCookieOptions): string {
   ];
   if (o.secure) parts.push('secure');
   return parts.join('; ');
-}
-
-/** `json.dumps(obj)` with Python's defaults: `", "` and `": "` separators, non-ASCII escaped as `\uXXXX`. */
-export function pythonJsonDumps(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(value);
-  if (typeof value === 'string')
-    return JSON.stringify(value).replace(
-      /[\u007f-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
-  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
-  return `{${Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(v)}`)
-    .join(', ')}}`;
 }

@@ -107,6 +107,13 @@ const KINDS: Record<keyof OidcAuthSettings, Kind> = {
   ENABLE_API_DOCS: 'bool',
 };
 
+/**
+ * The lab's own switches in the `oidcAuth:` section, lower-case so they cannot be taken for the plugin's:
+ * `kagentiPatch` (kagenti's patches that open `/v1/traces`, §5) and `provisionUsers` (give the config's users a DB
+ * row at start, as if each had signed in once in a browser).
+ */
+export const LAB_SWITCHES = ['kagentiPatch', 'provisionUsers'] as const;
+
 /** Variables people set that the plugin does not read (kagenti's secret has them); named in a warning, not an error. */
 export const IGNORED_BY_THE_PLUGIN = [
   'MLFLOW_AUTH_ENABLED',
@@ -141,7 +148,10 @@ export function parseOidcAuthSettings(o: {
   for (const key of Object.keys(o.config ?? {})) {
     if (IGNORED_BY_THE_PLUGIN.includes(key))
       warnings.push(`${key} is not read by mlflow-oidc-auth 7.3.1 (it has no such setting)`);
-    else if (!(key in KINDS))
+    else if ((LAB_SWITCHES as readonly string[]).includes(key)) {
+      if (typeof o.config![key] !== 'boolean')
+        problems.push({ path: `${at}.${key}`, received: o.config![key], rule: 'must be true or false' });
+    } else if (!(key in KINDS))
       problems.push({ path: `${at}.${key}`, received: o.config![key], rule: 'unknown option' });
   }
   for (const name of OIDC_AUTH_SETTING_NAMES) {

@@ -1,9 +1,10 @@
 // The plugin's own database (`OIDC_USERS_DB_URI`; mlflow-oidc-auth.md §2.2, §3.3, §4.3, §4.8): users and their
 // groups, access tokens (the user's password hash), and the permission rules per resource, per user or group,
-// exact or by regex. Kept in memory, and in `<stateDir>/oidc-auth.json` when the lab keeps its data.
+// exact or by regex. Kept in memory, and in `<stateDir>/oidc-auth/auth-db.json` when the lab keeps its data.
 import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { AuthlabError } from '../../../errors.js';
 import {
   firstMatching,
   strongestOf,
@@ -41,20 +42,25 @@ export type PatternTable = 'experiment' | 'registered_model' | 'prompt' | 'works
 
 export type Principal = { user: number } | { group: number };
 
-interface ExactRule {
+export interface ExactRule {
   table: RuleTable;
   /** Experiment id, model name, `<experiment id>/<scorer name>` or workspace name. */
   key: string;
   principal: Principal;
   permission: PermissionName;
+  /**
+   * A group's registered-model rule made through the prompt routes: the plugin keeps those in the same table with
+   * `prompt = true`, which only decides which listing shows them (§4.8); the permission applies either way.
+   */
+  prompt?: true;
 }
 
-interface StoredPattern extends PatternRule {
+export interface StoredPattern extends PatternRule {
   table: PatternTable;
   principal: Principal;
 }
 
-interface Snapshot {
+export interface Snapshot {
   users: UserRow[];
   groups: GroupRow[];
   rules: ExactRule[];
@@ -102,6 +108,7 @@ export class OidcAuthStore {
    * remembered for the lab's life: the answer is the same, without the cost per call.
    */
   readonly #verified = new Set<string>();
+  #loaded = false;
 
   /** `file`: where the database is kept across restarts (read now if it exists), or undefined (in memory). */
   constructor(private readonly file?: string) {
@@ -112,12 +119,54 @@ export class OidcAuthStore {
     } catch {
       return;
     }
-    const saved = JSON.parse(text) as Snapshot;
+    let saved: Snapshot;
+    try {
+      saved = JSON.parse(text) as Snapshot;
+      if (![saved.users, saved.groups, saved.rules, saved.patterns].every(Array.isArray))
+        throw new Error('not a snapshot');
+    } catch (error) {
+      throw new AuthlabError(
+        'AUTHLAB_STATE_INVALID',
+        `the oidc-auth database ${file} cannot be read: ${(error as Error).message}`,
+        {
+          hint: "Remove the file to start from the lab's seed (users, groups and workspace grants are re-created).",
+        },
+      );
+    }
     this.#users = saved.users;
     this.#groups = saved.groups;
     this.#rules = saved.rules;
     this.#patterns = saved.patterns;
     this.#nextIds = saved.nextIds;
+    this.#loaded = true;
+  }
+
+  /** A copy of every table, to go back to later (`restore`). */
+  snapshot(): Snapshot {
+    return structuredClone({
+      users: this.#users,
+      groups: this.#groups,
+      rules: this.#rules,
+      patterns: this.#patterns,
+      nextIds: this.#nextIds,
+    });
+  }
+
+  /** Every table as in `saved` (`lab.reset()`: back to the lab's seed). */
+  restore(saved: Snapshot): void {
+    const copy = structuredClone(saved);
+    this.#users = copy.users;
+    this.#groups = copy.groups;
+    this.#rules = copy.rules;
+    this.#patterns = copy.patterns;
+    this.#nextIds = copy.nextIds;
+    this.#verified.clear();
+    this.#save();
+  }
+
+  /** Whether the database was read from its file (a lab restarted on its state directory). */
+  get loaded(): boolean {
+    return this.#loaded;
   }
 
   // --- users and groups ------------------------------------------------------------------------------------------
@@ -156,6 +205,11 @@ export class OidcAuthStore {
     displayName: string;
     isAdmin: boolean;
     isServiceAccount?: boolean;
+    /**
+     * The lab seeds rows nobody signs in to with a password: an unusable hash (as `!` in /etc/shadow) instead of
+     * one of a random secret, which costs scrypt's ~100 ms per user at every start and matches nothing either way.
+     */
+    unusablePassword?: boolean;
   }): Promise<{ user: UserRow; created: boolean }> {
     const existing = this.user(o.username);
     if (existing) {
@@ -171,13 +225,19 @@ export class OidcAuthStore {
       displayName: o.displayName,
       isAdmin: o.isAdmin,
       isServiceAccount: o.isServiceAccount ?? false,
-      passwordHash: await hashSecret(randomAlphanumeric(24)),
+      passwordHash: o.unusablePassword ? '!' : await hashSecret(randomAlphanumeric(24)),
       passwordExpiration: null,
       groupIds: [],
     };
     this.#users.push(user);
     this.#save();
     return { user, created: true };
+  }
+
+  /** `update_user` with flags only (an admin's `POST /api/2.0/mlflow/users` for an existing user, §3.3). */
+  updateUser(user: UserRow, change: Partial<Pick<UserRow, 'isAdmin' | 'isServiceAccount'>>): void {
+    Object.assign(user, change);
+    this.#save();
   }
 
   deleteUser(username: string): boolean {
@@ -253,9 +313,15 @@ export class OidcAuthStore {
   }
 
   /** Adds a rule; false when the principal has one for this resource already (the table's UNIQUE constraint). */
-  addRule(table: RuleTable, key: string, principal: Principal, permission: PermissionName): boolean {
+  addRule(
+    table: RuleTable,
+    key: string,
+    principal: Principal,
+    permission: PermissionName,
+    o: { prompt?: boolean } = {},
+  ): boolean {
     if (this.rule(table, key, principal)) return false;
-    this.#rules.push({ table, key, principal, permission });
+    this.#rules.push({ table, key, principal, permission, ...(o.prompt && { prompt: true as const }) });
     this.#save();
     return true;
   }

@@ -49,7 +49,7 @@ function scanEmulatorRoutes(): EmulatorRoute[] {
   ];
   const routes: EmulatorRoute[] = [];
   for (const file of files) {
-    const source = readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
+    const source = readFileSync(new URL(`../../../../${file}`, import.meta.url), 'utf8');
     const consts = new Map<string, string>();
     for (const m of source.matchAll(/const (\w+) = '([^']*)';/g)) consts.set(m[1]!, m[2]!);
     for (const m of source.matchAll(/\.(api|apiPrefix|plain)\(\s*'(\w+)',\s*([^,]+),/g)) {

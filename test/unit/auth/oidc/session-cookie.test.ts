@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import {
   openSessionCookie,
-  pythonJsonDumps,
   sealSessionCookie,
   sessionClearCookie,
   sessionSetCookie,
 } from '../../../../src/mlflow/auth/oidc/session-cookie.js';
+import { pythonJsonDumps } from '../../../../src/mlflow/auth/oidc/python-json.js';
 
 const SESSION = {
   oauth_state: 'abc',

@@ -1,0 +1,708 @@
+// The oidc-auth stack's front door: what `mlflow server --app-name oidc-auth` (mlflow-oidc-auth 7.3.1) puts in front
+// of MLflow, as one ordered chain (mlflow-oidc-auth.md §1.2): the session cookie, the workspace context, the
+// authentication gate, the plugin's own routers (login, callback, logout, status, health, UI, REST API), the FastAPI
+// permission middleware of MLflow's FastAPI-native routes, and MLflow's Flask app with the plugin's before- and
+// after-request hooks. Listens on the tracking URI's port, in place of oauth2-proxy.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { createClock, type LabClock } from '../../../clock.js';
+import { DEFAULT_HOST } from '../../../config/defaults.js';
+import { refuseAsGoDoes } from '../../../go-http.js';
+import { listen, serverUrl } from '../../../listen.js';
+import { childLogger, noopLogger, type Logger } from '../../../log.js';
+import type { InProcessRequest, InProcessResponse } from '../kubernetes/create-gate.js';
+import { handleApi } from './api.js';
+import {
+  ADMIN_REQUIRED,
+  AUTHENTICATION_REQUIRED,
+  detailError,
+  fastapiPermissionDenied,
+  OidcAuthError,
+} from './errors.js';
+import { afterRequest, beforeRequest, experimentPermission } from './hooks.js';
+import { ProviderClient, TokenRejected } from './oidc-provider-client.js';
+import {
+  openSessionCookie,
+  sealSessionCookie,
+  sessionClearCookie,
+  sessionSetCookie,
+  type SessionCookieOptions,
+  type SessionData,
+} from './session-cookie.js';
+import type { OidcAuthSettings } from './settings.js';
+import type { OidcAuthStore } from './store.js';
+import type { MlflowAnswer, MlflowReader, OidcAuthDeps, OidcIdentity, OidcRequest } from './types.js';
+
+export interface OidcAuthConfig {
+  settings: OidcAuthSettings;
+  store: OidcAuthStore;
+  /** MLflow's base URL, behind the front door. */
+  upstream: string;
+  /** The in-process emulator's handler, when that is MLflow: no second HTTP hop. */
+  inProcess?: (req: InProcessRequest, body: Buffer) => Promise<InProcessResponse>;
+  /**
+   * kagenti's patches to the plugin (mlflow-oidc-auth.md §5): `/v1/traces`, `/version` and `/ping` need no
+   * authentication and `/v1/traces` no experiment permission. Off: the plugin as released.
+   */
+  kagentiPatch?: boolean;
+  /** How the plugin reaches the IdP (discovery, JWKS, token endpoint). */
+  fetch?: typeof globalThis.fetch;
+  clock?: LabClock;
+  log?: Logger;
+  host?: string;
+  port?: number;
+  /** A server already listening (the lab binds the tracking URI's port first, for the IdP's callback URL). */
+  server?: http.Server;
+}
+
+export interface StartedOidcAuth {
+  url: URL;
+  /** The SECRET_KEY sessions are signed with (generated per lab unless configured): never logged. */
+  readonly secretKey: string;
+  dispose(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** `AuthMiddleware._is_unprotected_route` (§1.3): a prefix match, so `/healthz` and `/login-x` are open too. */
+const UNPROTECTED_PREFIXES = [
+  '/health',
+  '/login',
+  '/callback',
+  '/oidc/static',
+  '/metrics',
+  '/docs',
+  '/redoc',
+  '/openapi.json',
+  '/oidc/ui',
+  '/static-files',
+];
+/** kagenti's patch 1 (§5) adds these. */
+const KAGENTI_UNPROTECTED = ['/v1/traces', '/version', '/ping'];
+
+const MAX_BODY = 64 * 1024 * 1024;
+
+export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOidcAuth> {
+  const { settings, store } = config;
+  const clock = config.clock ?? createClock();
+  const log = childLogger(config.log ?? noopLogger, 'oidc-auth');
+  const fetcher = config.fetch ?? globalThis.fetch;
+  const upstream = new URL(config.upstream);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // `config.py`: a random `token_hex(16)` per process when unset, with the plugin's warning.
+  const secretKey = settings.SECRET_KEY ?? randomBytes(16).toString('hex');
+  if (settings.SECRET_KEY === undefined)
+    log.warn('SECRET_KEY is not configured — using a random key; sessions end when the lab stops');
+  const cookie: SessionCookieOptions = {
+    secretKey,
+    name: settings.SESSION_COOKIE_NAME,
+    maxAgeSeconds: settings.SESSION_COOKIE_MAX_AGE_SECONDS,
+    sameSite: settings.SESSION_COOKIE_SAMESITE,
+    secure: settings.SESSION_COOKIE_SECURE,
+  };
+  const provider = new ProviderClient({
+    discoveryUrl: settings.OIDC_DISCOVERY_URL,
+    fetch: fetcher,
+    clock,
+    cacheTtlSeconds: settings.OIDC_JWKS_CACHE_TTL_SECONDS,
+  });
+  const mlflow = mlflowReader(config, upstream, agent);
+  const deps: OidcAuthDeps = { store, settings, mlflow, now: () => clock.now() };
+  const unprotected = config.kagentiPatch
+    ? [...UNPROTECTED_PREFIXES, ...KAGENTI_UNPROTECTED]
+    : UNPROTECTED_PREFIXES;
+
+  const server = config.server ?? http.createServer();
+  server.keepAliveTimeout = 65_000;
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (refuseAsGoDoes(req, res)) return;
+    handle(req, res).catch((error: unknown) => {
+      // Nothing a request does may take the lab down: an unexpected error is uvicorn's plain 500.
+      log.error(`unexpected error on ${req.method} ${req.url}: ${(error as Error)?.stack ?? String(error)}`);
+      if (res.headersSent) return void res.destroy();
+      try {
+        writeText(res, 500, 'Internal Server Error', 'text/plain; charset=utf-8');
+      } catch {
+        res.destroy();
+      }
+    });
+  });
+  if (!config.server)
+    await listen(server, config.host ?? DEFAULT_HOST, config.port ?? 0, 'oidc-auth', '--port');
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
+    const body = await readBody(req);
+    const method = req.method ?? 'GET';
+
+    // SessionMiddleware: the signed cookie, or an empty session.
+    const presented = cookieValue(req.headers.cookie, cookie.name);
+    const session: SessionData =
+      (presented !== undefined &&
+        openSessionCookie(presented, secretKey, clock.now(), settings.SESSION_COOKIE_MAX_AGE_SECONDS)) ||
+      {};
+    const sessionWasEmpty = Object.keys(session).length === 0;
+    /** Every answer carries the session as it stands (Starlette re-signs it each time), or clears one that ended. */
+    const sessionHeaders = (): string[] => {
+      if (Object.keys(session).length > 0)
+        return [sessionSetCookie(sealSessionCookie(session, secretKey, clock.now()), cookie)];
+      return sessionWasEmpty ? [] : [sessionClearCookie(cookie)];
+    };
+
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const request: OidcRequest = {
+      method,
+      path,
+      query,
+      json: parseJsonObject(body, header('content-type')),
+      body,
+      headers: req.headers,
+      workspace: settings.MLFLOW_ENABLE_WORKSPACES ? header('x-mlflow-workspace') || undefined : undefined,
+    };
+    const answer = (
+      status: number,
+      text: string,
+      type: string,
+      extra: Record<string, string | string[]> = {},
+    ) =>
+      writeText(res, status, text, type, {
+        ...extra,
+        'set-cookie': [...sessionHeaders(), ...[extra['set-cookie'] ?? []].flat()],
+      });
+    const fail = (e: OidcAuthError) => answer(e.status, e.body, e.contentType);
+
+    // WorkspaceContextMiddleware: before authentication, so an unknown workspace is MLflow's error even without
+    // credentials (§1.2).
+    if (request.workspace !== undefined) {
+      const known = await mlflow.call(
+        'GET',
+        `/api/3.0/mlflow/workspaces/${encodeURIComponent(request.workspace)}`,
+      );
+      if (known.status !== 200)
+        return answer(known.status, JSON.stringify(known.json ?? {}), 'application/json');
+    }
+
+    // AuthMiddleware.
+    const open = unprotected.some((prefix) => path.startsWith(prefix));
+    let identity: OidcIdentity | undefined;
+    if (!open) {
+      const who = await authenticate(req, session);
+      if (who === undefined) {
+        if (path.startsWith('/api')) return fail(detailError(401, AUTHENTICATION_REQUIRED));
+        if (path.startsWith('/oidc/trash')) return fail(detailError(403, ADMIN_REQUIRED));
+        if (!isDocumentRequest(req)) return fail(detailError(401, AUTHENTICATION_REQUIRED));
+        const base = header('x-forwarded-prefix')?.replace(/\/$/, '') ?? '';
+        const location = settings.AUTOMATIC_LOGIN_REDIRECT
+          ? `${base}/login?next=${encodeURIComponent(target).replace(/%2F/gi, '/')}`
+          : `${base}/oidc/ui`;
+        return answer(302, '', 'text/plain; charset=utf-8', { location });
+      }
+      identity = who;
+    }
+
+    // The plugin's own routers.
+    const own = await ownRoute(request, identity, session, req);
+    if (own) return answer(own.status, own.body, own.contentType, own.headers);
+    if (identity) {
+      const api = await handleApi(deps, request, identity);
+      if (api) return answer(api.status, api.body, api.contentType);
+    }
+
+    // fastapi_permission_middleware: MLflow's FastAPI-native routes (§4.6).
+    if (identity && !identity.isAdmin) {
+      const denied = await fastapiPermission(request, identity);
+      if (denied) return fail(denied);
+    }
+
+    // MLflow's Flask app, behind the plugin's hooks.
+    if (identity) {
+      const refused = await beforeRequest(deps, request, identity);
+      if (refused) return fail(refused);
+    } else if (!open) return fail(detailError(401, AUTHENTICATION_REQUIRED));
+    const upstreamAnswer = await forward(req, target, body);
+    let payload = upstreamAnswer.payload;
+    const headers: Headers = { ...upstreamAnswer.headers };
+    if (
+      identity &&
+      upstreamAnswer.status < 400 &&
+      /json/.test(String(headerOf(headers, 'content-type') ?? ''))
+    ) {
+      const parsed = parseJsonObject(payload, 'application/json');
+      const after = await afterRequest(deps, request, identity, {
+        status: upstreamAnswer.status,
+        json: parsed,
+      });
+      if (after?.error) return fail(after.error);
+      if (after?.json !== undefined) {
+        payload = Buffer.from(JSON.stringify(after.json));
+        setHeader(headers, 'content-length', String(payload.length));
+      }
+    }
+    const cookies = sessionHeaders();
+    if (cookies.length > 0) {
+      const prior = headerOf(headers, 'set-cookie');
+      setHeader(headers, 'set-cookie', [...cookies, ...[prior ?? []].flat().map(String)]);
+    }
+    res.writeHead(upstreamAnswer.status, headers);
+    res.end(method === 'HEAD' ? undefined : payload);
+  }
+
+  /**
+   * `_authenticate_user` (§3): the Authorization header's scheme, case-sensitively, decides the one method tried:
+   * `Basic ` an access token, `Bearer ` a JWT, anything else the session. No fallback between them.
+   */
+  async function authenticate(
+    req: http.IncomingMessage,
+    session: SessionData,
+  ): Promise<OidcIdentity | undefined> {
+    const authorization = req.headers.authorization ?? '';
+    const identityOf = (username: string, method: OidcIdentity['method']): OidcIdentity => {
+      const user = store.user(username);
+      return { username, isAdmin: user?.isAdmin ?? false, user, method };
+    };
+    if (authorization.startsWith('Basic ')) {
+      const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) return undefined;
+      const username = decoded.slice(0, colon).toLowerCase();
+      const user = await store.authenticate(username, decoded.slice(colon + 1), clock.now());
+      return user ? identityOf(user.username, 'basic') : undefined;
+    }
+    if (authorization.startsWith('Bearer ')) {
+      try {
+        const claims = await provider.verifyBearer(authorization.slice(7), settings.OIDC_AUDIENCE);
+        const name =
+          (typeof claims.email === 'string' && claims.email) ||
+          (typeof claims.preferred_username === 'string' && claims.preferred_username) ||
+          undefined;
+        if (!name) throw new TokenRejected('Invalid token payload');
+        return identityOf(name.toLowerCase(), 'bearer');
+      } catch (error) {
+        log.info(`Authentication failed for ${req.url}: ${(error as Error).message}`);
+        return undefined;
+      }
+    }
+    const username = session.username;
+    if (typeof username !== 'string' || username === '') return undefined;
+    const expiresAt = session.expires_at;
+    if (
+      typeof expiresAt === 'number' &&
+      clock.now() / 1000 >= expiresAt - settings.OIDC_SESSION_EXPIRY_LEEWAY_SECONDS
+    ) {
+      for (const key of Object.keys(session)) delete session[key];
+      return undefined;
+    }
+    return identityOf(username, 'session');
+  }
+
+  /** `fastapi_permission_middleware` for `/v1/traces*` (EDIT on the experiment its header names). */
+  async function fastapiPermission(
+    request: OidcRequest,
+    identity: OidcIdentity,
+  ): Promise<OidcAuthError | undefined> {
+    if (!request.path.startsWith('/v1/traces') || config.kagentiPatch) return undefined;
+    const id = request.headers['x-mlflow-experiment-id'];
+    const experimentId = Array.isArray(id) ? id[0] : id;
+    if (!experimentId) return fastapiPermissionDenied();
+    const resolved = await experimentPermission(deps, experimentId, identity, request.workspace);
+    return resolved.permission.canUpdate ? undefined : fastapiPermissionDenied();
+  }
+
+  /** The plugin's own routes that the front door answers itself: health, UI, login, callback, logout, status. */
+  async function ownRoute(
+    request: OidcRequest,
+    identity: OidcIdentity | undefined,
+    session: SessionData,
+    req: http.IncomingMessage,
+  ): Promise<
+    { status: number; body: string; contentType: string; headers?: Record<string, string> } | undefined
+  > {
+    const json = (status: number, value: unknown) => ({
+      status,
+      body: JSON.stringify(value),
+      contentType: 'application/json',
+    });
+    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+    switch (request.path) {
+      case '/health':
+        return json(200, { status: 'ok' });
+      case '/health/ready':
+        return json(200, { status: 'ready', checks: { oidc: true, database: true } });
+      case '/health/live':
+        return json(200, { status: 'live' });
+      case '/oidc/ui':
+        return {
+          status: 307,
+          body: '',
+          contentType: 'text/plain; charset=utf-8',
+          headers: { location: '/oidc/ui/' },
+        };
+      case '/oidc/ui/config.json':
+        return json(200, {
+          basePath: '',
+          uiPath: '/oidc/ui',
+          provider: settings.OIDC_PROVIDER_DISPLAY_NAME,
+          authenticated: typeof session.username === 'string',
+          gen_ai_gateway_enabled: settings.OIDC_GEN_AI_GATEWAY_ENABLED,
+          workspaces_enabled: settings.MLFLOW_ENABLE_WORKSPACES,
+        });
+      case '/auth/status': {
+        const username = typeof session.username === 'string' && session.username ? session.username : null;
+        return json(200, {
+          authenticated: username !== null,
+          username,
+          provider: username !== null ? settings.OIDC_PROVIDER_DISPLAY_NAME : null,
+        });
+      }
+      case '/login':
+        return login(request, session, req);
+      case '/callback':
+        return callback(request, session, req);
+      case '/logout':
+        return identity ? logout(session, req) : undefined;
+    }
+    // The UI bundle is not part of the Python package: without it the plugin answers 500 (§1.4, U9b).
+    if (request.path.startsWith('/oidc/ui/'))
+      return { status: 500, body: 'Internal Server Error', contentType: 'text/plain; charset=utf-8' };
+    return undefined;
+  }
+
+  // The request's own URL, as Starlette builds it: the connection's scheme and the Host header. X-Forwarded-* count
+  // only from TRUSTED_PROXIES (none by default), so a spoofed header changes nothing (§2.2).
+  const baseUrl = (req: http.IncomingMessage) => {
+    const host = req.headers.host ?? `${DEFAULT_HOST}`;
+    return `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${host}`;
+  };
+  const uiUrl = (req: http.IncomingMessage, page: string, errors?: string[]) =>
+    `${baseUrl(req)}/oidc/ui${page}${errors && errors.length > 0 ? `?${errors.map((e) => `error=${pyQuotePlus(e)}`).join('&')}` : ''}`;
+  const redirect = (location: string) => ({
+    status: 302,
+    body: '',
+    contentType: 'text/plain; charset=utf-8',
+    headers: { location },
+  });
+
+  function configured(): boolean {
+    return Boolean(settings.OIDC_DISCOVERY_URL && settings.OIDC_CLIENT_ID && settings.OIDC_CLIENT_SECRET);
+  }
+
+  /** `GET /login` (§3.1): state and nonce in the session, then the IdP's authorize URL with OIDC_SCOPE verbatim. */
+  async function login(request: OidcRequest, session: SessionData, req: http.IncomingMessage) {
+    if (!configured())
+      return { ...errorJson(500, 'OIDC authentication not available - configuration error') };
+    let metadata;
+    try {
+      ({ metadata } = await provider.load());
+    } catch (error) {
+      log.error(`Failed to initiate OAuth redirect: ${(error as Error).message}`);
+      return errorJson(500, 'Failed to initiate OIDC login');
+    }
+    const state = randomBytes(32).toString('base64url');
+    session.oauth_state = state;
+    const next = sanitizeNext(request.query.get('next'));
+    if (next) session.redirect_after_login = next;
+    const redirectUri = settings.OIDC_REDIRECT_URI ?? `${baseUrl(req)}/callback`;
+    // authlib sends a nonce only when `openid` is one of the scope's space-separated words (§2.2, OIDC_SCOPE).
+    const withNonce = settings.OIDC_SCOPE.split(' ').includes('openid');
+    const nonce = withNonce ? randomAlphanumeric(20) : undefined;
+    session[`_state_oidc_${state}`] = { data: { redirect_uri: redirectUri, ...(nonce && { nonce }) } };
+    const params = [
+      ['response_type', 'code'],
+      ['client_id', settings.OIDC_CLIENT_ID!],
+      ['redirect_uri', redirectUri],
+      ['scope', settings.OIDC_SCOPE],
+      ['state', state],
+      ...(nonce ? [['nonce', nonce]] : []),
+    ]
+      .map(([k, v]) => `${k}=${pyQuotePlus(v!)}`)
+      .join('&');
+    const sep = metadata.authorization_endpoint.includes('?') ? '&' : '?';
+    return redirect(`${metadata.authorization_endpoint}${sep}${params}`);
+  }
+
+  /** `GET /callback` (§3.1): every failure a 302 to the UI's auth page with the plugin's fixed message. */
+  async function callback(request: OidcRequest, session: SessionData, req: http.IncomingMessage) {
+    const failed = (...errors: string[]) => redirect(uiUrl(req, '/auth', errors));
+    if (!configured()) return failed('OIDC authentication not available - configuration error');
+    const q = request.query;
+    if (q.has('error')) {
+      const description = q.get('error_description');
+      return failed('OIDC provider error', ...(description ? [htmlEscape(description)] : []));
+    }
+    const state = session.oauth_state;
+    if (typeof state !== 'string') return failed('Missing OAuth state in session');
+    if (q.get('state') !== state) return failed('Invalid state parameter');
+    const code = q.get('code');
+    if (!code) return failed('No authorization code received');
+    const saved = session[`_state_oidc_${state}`] as
+      { data?: { redirect_uri?: string; nonce?: string } } | undefined;
+    delete session[`_state_oidc_${state}`];
+    delete session.oauth_state;
+    let tokens: { id_token?: string; expires_in?: number };
+    let claims: Record<string, unknown>;
+    try {
+      const { metadata } = await provider.load();
+      const response = await fetcher(metadata.token_endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(settings.OIDC_CLIENT_ID!)}:${encodeURIComponent(settings.OIDC_CLIENT_SECRET!)}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: saved?.data?.redirect_uri ?? settings.OIDC_REDIRECT_URI ?? `${baseUrl(req)}/callback`,
+        }),
+      });
+      if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
+      tokens = (await response.json()) as typeof tokens;
+      if (!tokens.id_token) return failed('No user information received');
+      claims = await provider.verifyIdToken(tokens.id_token, settings.OIDC_CLIENT_ID!, saved?.data?.nonce);
+    } catch (error) {
+      log.warn(`OIDC token exchange failed: ${(error as Error).message}`);
+      return failed('Failed to process authentication response');
+    }
+    const email =
+      (typeof claims.email === 'string' && claims.email) ||
+      (typeof claims.preferred_username === 'string' && claims.preferred_username) ||
+      undefined;
+    if (!email) return failed('No email provided in OIDC userinfo');
+    const name = typeof claims.name === 'string' && claims.name ? claims.name : undefined;
+    if (!name) return failed('No display name provided in OIDC userinfo');
+    const rawGroups = claims[settings.OIDC_GROUPS_ATTRIBUTE];
+    const groups = Array.isArray(rawGroups)
+      ? rawGroups.map(String)
+      : typeof rawGroups === 'string'
+        ? [rawGroups]
+        : [];
+    const isAdmin = groups.some((g) => settings.OIDC_ADMIN_GROUP_NAME.includes(g));
+    if (!isAdmin && !groups.some((g) => settings.OIDC_GROUP_NAME.includes(g)))
+      return failed('User is not allowed to login');
+    const username = email.toLowerCase();
+    const { user } = await store.createOrUpdateUser({ username, displayName: name, isAdmin });
+    store.setUserGroups(user, groups);
+    session.username = username;
+    session.authenticated = true;
+    const expiresAt =
+      typeof tokens.expires_in === 'number' ? Math.floor(clock.now() / 1000) + tokens.expires_in : claims.exp;
+    if (typeof expiresAt === 'number') session.expires_at = expiresAt;
+    else delete session.expires_at;
+    const next = session.redirect_after_login;
+    delete session.redirect_after_login;
+    if (typeof next === 'string' && next) return redirect(next);
+    return redirect(settings.DEFAULT_LANDING_PAGE_IS_PERMISSIONS ? uiUrl(req, '/user') : baseUrl(req));
+  }
+
+  /** `GET /logout` (§3.1): the session cleared, then the IdP's end-session endpoint, its parameter not encoded. */
+  async function logout(session: SessionData, req: http.IncomingMessage) {
+    for (const key of Object.keys(session)) delete session[key];
+    const after = uiUrl(req, '/auth');
+    try {
+      const { metadata } = await provider.load();
+      if (metadata.end_session_endpoint)
+        return redirect(`${metadata.end_session_endpoint}?post_logout_redirect_uri=${after}`);
+    } catch {
+      // Without discovery: the UI's auth page.
+    }
+    return redirect(after);
+  }
+
+  function errorJson(status: number, detail: string) {
+    return { status, body: JSON.stringify({ detail }), contentType: 'application/json' };
+  }
+
+  /** MLflow's answer: the in-process emulator's handler, or the backend over HTTP. */
+  function forward(req: http.IncomingMessage, target: string, body: Buffer): Promise<InProcessResponse> {
+    const head = { method: req.method, url: target, headers: req.headers };
+    if (config.inProcess) return config.inProcess(head, body);
+    return new Promise((resolve, reject) => {
+      const headers = { ...req.headers, 'content-length': String(body.length) };
+      delete headers['transfer-encoding'];
+      delete headers.connection;
+      const up = http.request(
+        {
+          agent,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: target,
+          headers,
+        },
+        (upRes) => {
+          const chunks: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => chunks.push(c));
+          upRes.on('end', () => {
+            const out: Record<string, string | number> = {};
+            for (const [k, v] of Object.entries(upRes.headers))
+              if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding'].includes(k))
+                out[k] = Array.isArray(v) ? v.join(', ') : v;
+            resolve({ status: upRes.statusCode ?? 502, headers: out, payload: Buffer.concat(chunks) });
+          });
+          upRes.on('error', reject);
+        },
+      );
+      up.on('error', reject);
+      up.end(body);
+    });
+  }
+
+  const url = serverUrl(server);
+  let disposing: Promise<void> | undefined;
+  const dispose = () =>
+    (disposing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+      agent.destroy();
+    }));
+  return { url, secretKey, dispose, [Symbol.asyncDispose]: dispose };
+}
+
+/** MLflow's stores as the hooks read them: straight to MLflow, past the plugin, in a workspace. */
+function mlflowReader(config: OidcAuthConfig, upstream: URL, agent: http.Agent): MlflowReader {
+  return {
+    async call(method, path, o = {}) {
+      const query = o.query ? `?${new URLSearchParams(o.query)}` : '';
+      const body = o.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(o.json));
+      const headers: http.IncomingHttpHeaders = {
+        accept: 'application/json',
+        ...(o.json !== undefined && { 'content-type': 'application/json' }),
+        ...(o.workspace !== undefined && { 'x-mlflow-workspace': o.workspace }),
+      };
+      let answer: InProcessResponse;
+      if (config.inProcess)
+        answer = await config.inProcess({ method, url: `${path}${query}`, headers }, body);
+      else
+        answer = await new Promise<InProcessResponse>((resolve, reject) => {
+          const req = http.request(
+            {
+              agent,
+              hostname: upstream.hostname,
+              port: upstream.port,
+              method,
+              path: `${path}${query}`,
+              headers,
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 502, headers: {}, payload: Buffer.concat(chunks) }),
+              );
+              res.on('error', reject);
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      return {
+        status: answer.status,
+        json: parseJsonObject(answer.payload, 'application/json'),
+      } satisfies MlflowAnswer;
+    },
+  };
+}
+
+function writeText(
+  res: http.ServerResponse,
+  status: number,
+  text: string,
+  contentType: string,
+  extra: Record<string, string | string[]> = {},
+): void {
+  const payload = Buffer.from(text);
+  const headers: http.OutgoingHttpHeaders = { 'content-type': contentType, 'content-length': payload.length };
+  for (const [k, v] of Object.entries(extra)) if (!(Array.isArray(v) && v.length === 0)) headers[k] = v;
+  res.writeHead(status, headers);
+  res.end(payload);
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/** Flask's `get_json(silent=True)`: a JSON object, or undefined. */
+function parseJsonObject(body: Buffer, contentType: string | undefined): Record<string, unknown> | undefined {
+  if (body.length === 0 || !/json/.test(contentType ?? '')) return undefined;
+  try {
+    const v: unknown = JSON.parse(body.toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name)
+      return part
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"|"$/g, '');
+  }
+  return undefined;
+}
+
+/** `_is_document_request`: `Sec-Fetch-Dest: document`, or, without Sec-Fetch-Dest, an Accept that names HTML. */
+function isDocumentRequest(req: http.IncomingMessage): boolean {
+  const dest = req.headers['sec-fetch-dest'];
+  if (typeof dest === 'string') return dest.toLowerCase() === 'document';
+  return (req.headers.accept ?? '').includes('text/html');
+}
+
+/** `_sanitize_next`: one leading `/`, not `//`, no CR or LF. */
+function sanitizeNext(value: string | null): string | undefined {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || /[\r\n]/.test(value)) return undefined;
+  return value;
+}
+
+/** `urllib.parse.quote_plus`: spaces as `+`, everything but `_.-~` and alphanumerics escaped. */
+function pyQuotePlus(text: string): string {
+  return encodeURIComponent(text)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+function htmlEscape(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#x27;');
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** authlib's `generate_token(20)`. */
+function randomAlphanumeric(length: number): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const b of bytes) out += ALPHANUMERIC[b % ALPHANUMERIC.length];
+  return out;
+}
+
+type Headers = Record<string, string | number | string[]>;
+
+function headerOf(headers: Headers, name: string) {
+  for (const k of Object.keys(headers)) if (k.toLowerCase() === name) return headers[k];
+  return undefined;
+}
+
+function setHeader(headers: Headers, name: string, value: string | string[]) {
+  for (const k of Object.keys(headers)) if (k.toLowerCase() === name) delete headers[k];
+  headers[name] = value;
+}

@@ -1,0 +1,113 @@
+// The oidc-auth stack as the lab composes it (DESIGN.md "Auth stacks"): the plugin's settings from the config's
+// `oidcAuth:` section and the environment over what the lab fills in (its IdP, the plugin's client, the lab's groups
+// mapped onto the plugin's model), the plugin's database seeded for the lab, and the front door on the tracking URI.
+import type http from 'node:http';
+import path from 'node:path';
+import type { LabClock } from '../../../clock.js';
+import { OIDC_AUTH_CLIENT_ID } from '../../../config/defaults.js';
+import { configError, type ResolvedLabConfig } from '../../../config/resolve.js';
+import type { StartedIdp } from '../../../idp/create-idp.js';
+import { createRbacAuthorizer } from '../../../kube/rbac.js';
+import type { Logger } from '../../../log.js';
+import type { LabMlflow } from '../../../lab/start-lab.js';
+import { createOidcAuth, type StartedOidcAuth } from './create-oidc-auth.js';
+import { mapLabOntoPlugin, seedStore } from './lab-mapping.js';
+import { parseOidcAuthSettings, type OidcAuthSettings } from './settings.js';
+import { OidcAuthStore } from './store.js';
+
+export interface OidcAuthStackOptions {
+  config: ResolvedLabConfig;
+  idp: StartedIdp;
+  mlflow: LabMlflow | undefined;
+  /** The tracking URI's server, already listening. */
+  server: http.Server;
+  stateDir: string | undefined;
+  env: Record<string, string | undefined>;
+  fetch: typeof globalThis.fetch;
+  clock: LabClock;
+  log: Logger;
+}
+
+export interface OidcAuthStack extends StartedOidcAuth {
+  /** The plugin's settings as resolved (config, environment, what the lab fills in). */
+  readonly settings: OidcAuthSettings;
+  /** The plugin's database. */
+  readonly store: OidcAuthStore;
+  /** Back to the lab's seed: users, groups and workspace grants as at start; every other rule and token gone. */
+  reset(): void;
+}
+
+export async function startOidcAuthStack(o: OidcAuthStackOptions): Promise<OidcAuthStack> {
+  const { config } = o;
+  const mapping = mapLabOntoPlugin(config, createRbacAuthorizer(config.rbac));
+  const configuredClient = config.oidcAuth.OIDC_CLIENT_ID;
+  const clientId = typeof configuredClient === 'string' ? configuredClient : OIDC_AUTH_CLIENT_ID;
+  const client = config.clients.find((c) => c.id === clientId);
+  const { settings, problems, warnings } = parseOidcAuthSettings({
+    config: config.oidcAuth,
+    env: pluginVariables(o.env),
+    base: {
+      OIDC_DISCOVERY_URL: o.idp.discoveryUrl,
+      ...(client && { OIDC_CLIENT_ID: client.id }),
+      ...(client?.secret !== undefined && { OIDC_CLIENT_SECRET: client.secret }),
+      // Space-separated, as kagenti sets it: the plugin's default `openid,email,profile` sends no nonce and some
+      // IdPs refuse it (mlflow-oidc-auth.md §2.2, OIDC_SCOPE; the comma-scope scenario).
+      OIDC_SCOPE: 'openid email profile groups',
+      OIDC_GROUPS_ATTRIBUTE: config.idp.groupsClaim,
+      OIDC_GROUP_NAME: mapping.groupNames,
+      OIDC_ADMIN_GROUP_NAME: mapping.adminGroupNames,
+      MLFLOW_ENABLE_WORKSPACES: config.workspaces.items.length > 0,
+    },
+  });
+  if (problems.length > 0) throw configError(`${config.source}, oidcAuth`, problems);
+  for (const warning of warnings) o.log.warn(warning);
+  const store = new OidcAuthStore(
+    o.stateDir === undefined ? undefined : path.join(o.stateDir, 'oidc-auth', 'auth-db.json'),
+  );
+  const keycloak = config.idp.flavour === 'keycloak';
+  const seed = (into: OidcAuthStore) =>
+    seedStore(into, config, settings, mapping, {
+      provisionUsers: config.oidcAuth.provisionUsers !== false,
+      // The username the plugin reads from a client-credentials token (preferred_username): Keycloak's service
+      // account, or the client's name in Dex.
+      serviceAccountName: (id, name) => (keycloak ? `service-account-${id}` : name),
+    });
+  // The seed alone, kept for reset(); a database kept from an earlier run is brought up to it without losing rows.
+  const pristine = new OidcAuthStore();
+  await seed(pristine);
+  const seeded = pristine.snapshot();
+  if (store.loaded) await seed(store);
+  else store.restore(seeded);
+  const front = await createOidcAuth({
+    settings,
+    store,
+    upstream: o.mlflow?.url ?? 'http://127.0.0.1:9',
+    ...(o.mlflow?.emulator && { inProcess: o.mlflow.emulator.dispatch }),
+    kagentiPatch: config.oidcAuth.kagentiPatch === true,
+    fetch: o.fetch,
+    clock: o.clock,
+    log: o.log,
+    server: o.server,
+  });
+  return {
+    ...front,
+    url: front.url,
+    secretKey: front.secretKey,
+    settings,
+    store,
+    reset: () => store.restore(seeded),
+  };
+}
+
+/** The environment's plugin variables only: a stray `OIDC_SCOPE` in the user's shell counts, unrelated ones do not. */
+function pluginVariables(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env))
+    if (
+      /^(OIDC_|SESSION_COOKIE_|DEFAULT_MLFLOW_PERMISSION$|PERMISSION_SOURCE_ORDER$|SECRET_KEY$|AUTOMATIC_LOGIN_REDIRECT$|DEFAULT_LANDING_PAGE_IS_PERMISSIONS$|ENABLE_API_DOCS$)/.test(
+        k,
+      )
+    )
+      out[k] = v;
+  return out;
+}
