@@ -45,8 +45,13 @@ export interface OidcAuthConfig {
    * authentication and `/v1/traces` no experiment permission. Off: the plugin as released.
    */
   kagentiPatch?: boolean;
-  /** How the plugin reaches the IdP (discovery, JWKS, token endpoint). */
+  /** How the plugin's `requests` calls reach the IdP: discovery and JWKS for bearer tokens (`auth.py`). */
   fetch?: typeof globalThis.fetch;
+  /**
+   * How authlib's httpx client reaches the IdP: the browser login's discovery, code exchange and id_token keys.
+   * Default: `fetch`. Under TLS the two trust the lab CA separately (REQUESTS_CA_BUNDLE vs SSL_CERT_FILE).
+   */
+  loginFetch?: typeof globalThis.fetch;
   clock?: LabClock;
   log?: Logger;
   host?: string;
@@ -99,9 +104,17 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
     sameSite: settings.SESSION_COOKIE_SAMESITE,
     secure: settings.SESSION_COOKIE_SECURE,
   };
+  // Two clients, as in the plugin: `requests` with its JWKS cache for bearer tokens, authlib for the browser login.
   const provider = new ProviderClient({
     discoveryUrl: settings.OIDC_DISCOVERY_URL,
-    fetch: fetcher,
+    fetch: pythonErrors(fetcher, 'requests'),
+    clock,
+    cacheTtlSeconds: settings.OIDC_JWKS_CACHE_TTL_SECONDS,
+  });
+  const loginFetcher = pythonErrors(config.loginFetch ?? fetcher, 'httpx');
+  const loginProvider = new ProviderClient({
+    discoveryUrl: settings.OIDC_DISCOVERY_URL,
+    fetch: loginFetcher,
     clock,
     cacheTtlSeconds: settings.OIDC_JWKS_CACHE_TTL_SECONDS,
   });
@@ -283,7 +296,9 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
         if (!name) throw new TokenRejected('Invalid token payload');
         return identityOf(name.toLowerCase(), 'bearer');
       } catch (error) {
-        log.info(`Authentication failed for ${req.url}: ${(error as Error).message}`);
+        // The plugin's two lines: the cause at WARNING, then the middleware's generic reason (§3.4).
+        log.warn(`Bearer auth error: ${(error as Error).name}: ${(error as Error).message}`);
+        log.info(`Authentication failed for ${req.url?.split('?')[0]}: Invalid token`);
         return undefined;
       }
     }
@@ -397,7 +412,7 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
       return { ...errorJson(500, 'OIDC authentication not available - configuration error') };
     let metadata;
     try {
-      ({ metadata } = await provider.load());
+      ({ metadata } = await loginProvider.load());
     } catch (error) {
       log.error(`Failed to initiate OAuth redirect: ${(error as Error).message}`);
       return errorJson(500, 'Failed to initiate OIDC login');
@@ -446,8 +461,8 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
     let tokens: { id_token?: string; expires_in?: number };
     let claims: Record<string, unknown>;
     try {
-      const { metadata } = await provider.load();
-      const response = await fetcher(metadata.token_endpoint, {
+      const { metadata } = await loginProvider.load();
+      const response = await loginFetcher(metadata.token_endpoint, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
@@ -462,7 +477,11 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
       if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
       tokens = (await response.json()) as typeof tokens;
       if (!tokens.id_token) return failed('No user information received');
-      claims = await provider.verifyIdToken(tokens.id_token, settings.OIDC_CLIENT_ID!, saved?.data?.nonce);
+      claims = await loginProvider.verifyIdToken(
+        tokens.id_token,
+        settings.OIDC_CLIENT_ID!,
+        saved?.data?.nonce,
+      );
     } catch (error) {
       log.warn(`OIDC token exchange failed: ${(error as Error).message}`);
       return failed('Failed to process authentication response');
@@ -503,7 +522,7 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
     for (const key of Object.keys(session)) delete session[key];
     const after = uiUrl(req, '/auth');
     try {
-      const { metadata } = await provider.load();
+      const { metadata } = await loginProvider.load();
       if (metadata.end_session_endpoint)
         return redirect(`${metadata.end_session_endpoint}?post_logout_redirect_uri=${after}`);
     } catch {
@@ -705,4 +724,54 @@ function headerOf(headers: Headers, name: string) {
 function setHeader(headers: Headers, name: string, value: string | string[]) {
   for (const k of Object.keys(headers)) if (k.toLowerCase() === name) delete headers[k];
   headers[name] = value;
+}
+
+/**
+ * A fetch whose network failures read as the Python library's own: what the plugin logs when it cannot reach the
+ * IdP, above all the server-side trust failure (`CERTIFICATE_VERIFY_FAILED`) users paste from their logs.
+ */
+function pythonErrors(
+  fetch: typeof globalThis.fetch,
+  library: 'requests' | 'httpx',
+): typeof globalThis.fetch {
+  return async (input, init) => {
+    try {
+      return await fetch(input, init);
+    } catch (error) {
+      throw pythonNetworkError(error, new URL(String(input instanceof Request ? input.url : input)), library);
+    }
+  };
+}
+
+const TLS_REASONS: Record<string, string> = {
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unable to get local issuer certificate',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to get local issuer certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in certificate chain',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  CERT_HAS_EXPIRED: 'certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'IP address mismatch',
+};
+
+function pythonNetworkError(error: unknown, url: URL, library: 'requests' | 'httpx'): Error {
+  const cause = (error as { cause?: { code?: string } })?.cause;
+  const code = cause?.code ?? (error as { code?: string })?.code;
+  const reason = code !== undefined ? TLS_REASONS[code] : undefined;
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  if (reason !== undefined) {
+    const ssl = `[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ${reason} (_ssl.c:1000)`;
+    const e = new Error(
+      library === 'requests'
+        ? `HTTPSConnectionPool(host='${url.hostname}', port=${port}): Max retries exceeded with url: ${url.pathname}${url.search} (Caused by SSLError(SSLCertVerificationError(1, '${ssl}')))`
+        : ssl,
+    );
+    e.name = library === 'requests' ? 'SSLError' : 'ConnectError';
+    return e;
+  }
+  const e = new Error(
+    library === 'requests'
+      ? `HTTPConnectionPool(host='${url.hostname}', port=${port}): Max retries exceeded with url: ${url.pathname}${url.search} (Caused by NewConnectionError('Failed to establish a new connection: [Errno 111] Connection refused'))`
+      : '[Errno 111] Connection refused',
+  );
+  e.name = library === 'requests' ? 'ConnectionError' : 'ConnectError';
+  return e;
 }

@@ -112,7 +112,16 @@ const KINDS: Record<keyof OidcAuthSettings, Kind> = {
  * `kagentiPatch` (kagenti's patches that open `/v1/traces`, §5) and `provisionUsers` (give the config's users a DB
  * row at start, as if each had signed in once in a browser).
  */
-export const LAB_SWITCHES = ['kagentiPatch', 'provisionUsers'] as const;
+export const LAB_SWITCHES = ['kagentiPatch', 'provisionUsers', 'serverTrust'] as const;
+
+/**
+ * `serverTrust`: which of the plugin process's trust variables point at the lab CA, when the IdP serves TLS. The
+ * plugin fetches discovery and JWKS for bearer tokens with `requests` (REQUESTS_CA_BUNDLE) and runs the browser
+ * login through authlib's httpx client (SSL_CERT_FILE), so each path fails on its own until both are set: the
+ * server-side trust failure kagenti documents. Default: both.
+ */
+export const SERVER_TRUST_VARIABLES = ['REQUESTS_CA_BUNDLE', 'SSL_CERT_FILE'] as const;
+export type ServerTrustVariable = (typeof SERVER_TRUST_VARIABLES)[number];
 
 /** Variables people set that the plugin does not read (kagenti's secret has them); named in a warning, not an error. */
 export const IGNORED_BY_THE_PLUGIN = [
@@ -148,7 +157,18 @@ export function parseOidcAuthSettings(o: {
   for (const key of Object.keys(o.config ?? {})) {
     if (IGNORED_BY_THE_PLUGIN.includes(key))
       warnings.push(`${key} is not read by mlflow-oidc-auth 7.3.1 (it has no such setting)`);
-    else if ((LAB_SWITCHES as readonly string[]).includes(key)) {
+    else if (key === 'serverTrust') {
+      const value = o.config![key];
+      if (
+        !Array.isArray(value) ||
+        !value.every((v) => (SERVER_TRUST_VARIABLES as readonly unknown[]).includes(v))
+      )
+        problems.push({
+          path: `${at}.${key}`,
+          received: value,
+          rule: `must be a list of ${SERVER_TRUST_VARIABLES.join(', ')} (the plugin's trust variables set to the lab CA)`,
+        });
+    } else if ((LAB_SWITCHES as readonly string[]).includes(key)) {
       if (typeof o.config![key] !== 'boolean')
         problems.push({ path: `${at}.${key}`, received: o.config![key], rule: 'must be true or false' });
     } else if (!(key in KINDS))

@@ -3,16 +3,23 @@
 // mapped onto the plugin's model), the plugin's database seeded for the lab, and the front door on the tracking URI.
 import type http from 'node:http';
 import path from 'node:path';
+import { rootCertificates } from 'node:tls';
 import type { LabClock } from '../../../clock.js';
 import { OIDC_AUTH_CLIENT_ID } from '../../../config/defaults.js';
 import { configError, type ResolvedLabConfig } from '../../../config/resolve.js';
 import type { StartedIdp } from '../../../idp/create-idp.js';
 import { createRbacAuthorizer } from '../../../kube/rbac.js';
+import { fetchTrusting } from '../../../trusted-fetch.js';
 import type { Logger } from '../../../log.js';
 import type { LabMlflow } from '../../../lab/start-lab.js';
 import { createOidcAuth, type StartedOidcAuth } from './create-oidc-auth.js';
 import { mapLabOntoPlugin, seedStore } from './lab-mapping.js';
-import { parseOidcAuthSettings, type OidcAuthSettings } from './settings.js';
+import {
+  parseOidcAuthSettings,
+  SERVER_TRUST_VARIABLES,
+  type OidcAuthSettings,
+  type ServerTrustVariable,
+} from './settings.js';
 import { OidcAuthStore } from './store.js';
 
 export interface OidcAuthStackOptions {
@@ -84,7 +91,8 @@ export async function startOidcAuthStack(o: OidcAuthStackOptions): Promise<OidcA
     upstream: o.mlflow?.url ?? 'http://127.0.0.1:9',
     ...(o.mlflow?.emulator && { inProcess: o.mlflow.emulator.dispatch }),
     kagentiPatch: config.oidcAuth.kagentiPatch === true,
-    fetch: o.fetch,
+    // The plugin's process trusts the lab CA through the variables `serverTrust` names (§ server-side trust).
+    ...serverFetches(o.fetch, config.oidcAuth.serverTrust),
     clock: o.clock,
     log: o.log,
     server: o.server,
@@ -110,4 +118,21 @@ function pluginVariables(env: Record<string, string | undefined>): Record<string
     )
       out[k] = v;
   return out;
+}
+
+/**
+ * The fetches the plugin's two HTTP clients use: the lab's (trusting its CA) for each trust variable set, else the
+ * system's trust alone, which a lab-CA-signed IdP fails. Over plain HTTP both are the same.
+ */
+function serverFetches(
+  trusted: typeof globalThis.fetch,
+  serverTrust: unknown,
+): { fetch: typeof globalThis.fetch; loginFetch: typeof globalThis.fetch } {
+  const set = Array.isArray(serverTrust) ? (serverTrust as ServerTrustVariable[]) : SERVER_TRUST_VARIABLES;
+  // certifi's bundle, as Python has it without the variables: the public roots and nothing the user's shell added.
+  const system = fetchTrusting(rootCertificates.join('\n'));
+  return {
+    fetch: set.includes('REQUESTS_CA_BUNDLE') ? trusted : system,
+    loginFetch: set.includes('SSL_CERT_FILE') ? trusted : system,
+  };
 }

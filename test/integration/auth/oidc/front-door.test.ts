@@ -611,6 +611,57 @@ describe('oidc-auth stack over TLS', () => {
   });
 });
 
+describe('oidc-auth stack: the server trusting the lab CA (serverTrust)', () => {
+  async function tlsLab(serverTrust: string[]) {
+    const cfg = await defaultLabObject();
+    cfg.rbac = [path.join(FIXTURES, 'rbac/default-lab.yaml')];
+    cfg.idp.flavour = 'keycloak';
+    cfg.oidcAuth = { serverTrust };
+    const logs: string[] = [];
+    const push = (line: string) => logs.push(line);
+    const lab = await startLab({
+      config: cfg as never,
+      auth: 'oidc-auth',
+      tls: true,
+      ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 },
+      env: {},
+      log: { debug() {}, info: push, warn: push, error: push },
+    });
+    onTestFinished(() => lab.dispose());
+    const dispatcher = new Agent({ connect: { ca: await readFile(lab.tls!.caFile, 'utf8') } });
+    onTestFinished(() => dispatcher.close());
+    const get = (route: string, headers: Record<string, string> = {}) =>
+      undiciFetch(`${lab.trackingUri}${route}`, { headers, redirect: 'manual', dispatcher });
+    return { lab, logs, get };
+  }
+
+  test('without REQUESTS_CA_BUNDLE bearer tokens fail (JWKS over TLS); the login still works', async () => {
+    const { lab, logs, get } = await tlsLab(['SSL_CERT_FILE']);
+    const res = await get('/api/2.0/mlflow/users/current', bearer(await lab.token({ user: 'alice' })));
+    expect([res.status, await res.text()]).toEqual([401, AUTH_REQUIRED]);
+    const port = new URL(lab.issuer).port;
+    // The lab's IdP sends its chain up to the lab's root, which certifi does not hold: OpenSSL's error 19.
+    expect(logs).toContain(
+      `[authlab:oidc-auth] Bearer auth error: SSLError: HTTPSConnectionPool(host='127.0.0.1', port=${port}): Max retries exceeded with url: /realms/mlflow/.well-known/openid-configuration (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (_ssl.c:1000)')))`,
+    );
+    expect(logs).toContain(
+      '[authlab:oidc-auth] Authentication failed for /api/2.0/mlflow/users/current: Invalid token',
+    );
+    expect((await get('/login')).status).toBe(302);
+  });
+
+  test('without SSL_CERT_FILE the browser login fails with 500; bearer tokens work', async () => {
+    const { lab, logs, get } = await tlsLab(['REQUESTS_CA_BUNDLE']);
+    const login = await get('/login');
+    expect([login.status, await login.text()]).toEqual([500, '{"detail":"Failed to initiate OIDC login"}']);
+    expect(logs.some((l) => l.includes('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed'))).toBe(
+      true,
+    );
+    const res = await get('/api/2.0/mlflow/users/current', bearer(await lab.token({ user: 'alice' })));
+    expect(res.status).toBe(200);
+  });
+});
+
 function claimsAud(token: string): unknown {
   return decodeJwt(token).aud;
 }
