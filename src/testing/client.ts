@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { AuthlabError } from '../errors.js';
+import { createAccessToken, type AccessToken, type AccessTokenOptions } from '../lab/access-token.js';
 import { labEnv } from '../lab/env.js';
 import { pickToken, requestToken, type TokenOptions } from '../lab/request-token.js';
 import { fetchTrusting } from '../trusted-fetch.js';
@@ -13,8 +14,13 @@ export interface LabClient {
   readonly context: LabContext;
   /** A token as `lab.token()` gives it: the id_token of the password grant through mlflow-cli (default user alice). */
   token(options?: TokenOptions): Promise<string>;
-  /** The environment the stock MLflow SDK needs, for `user` (default alice). */
-  env(options?: { user?: string; workspace?: string }): Promise<Record<string, string>>;
+  /**
+   * The environment the stock MLflow SDK needs, for `user` (default alice). `basic: true` (oidc-auth stack): Basic
+   * credentials with a new access token from the plugin's API instead of a bearer token.
+   */
+  env(options?: { user?: string; workspace?: string; basic?: boolean }): Promise<Record<string, string>>;
+  /** oidc-auth stack: a new access token for `user` from the plugin's API (the previous one stops working). */
+  accessToken(options?: { user?: string } & AccessTokenOptions): Promise<AccessToken>;
   /** Headers for a direct REST call: `Authorization: Bearer …` and the workspace. */
   headers(options?: { user?: string; workspace?: string }): Promise<Record<string, string>>;
   fixtures: {
@@ -60,16 +66,27 @@ export function labClient(context: LabContext): LabClient {
     );
   };
   const workspaceOf = (w?: string) => w ?? context.workspace;
+  const accessToken = async ({ user, ...o }: { user?: string } & AccessTokenOptions = {}) => {
+    if (context.auth !== 'oidc-auth')
+      throw new AuthlabError('AUTHLAB_NOT_SUPPORTED', "access tokens are the mlflow-oidc-auth plugin's", {
+        hint: 'Start the lab with auth: "oidc-auth" (mlflow-authlab.config.json: {"auth": "oidc-auth"}).',
+      });
+    return createAccessToken(context.trackingUri, await token({ user: user ?? 'alice' }), o, fetch);
+  };
   return {
     context,
     token,
+    accessToken,
     async env(o = {}) {
       const workspace = workspaceOf(o.workspace);
+      const basic = o.basic ? await accessToken({ user: o.user ?? 'alice' }) : undefined;
       return labEnv({
         trackingUri: context.trackingUri,
         issuer: context.issuer,
         kubeApiUrl: context.kubeApiUrl,
-        token: await token({ user: o.user ?? 'alice' }),
+        ...(basic
+          ? { basic: { username: basic.username, password: basic.token } }
+          : { token: await token({ user: o.user ?? 'alice' }) }),
         ...(workspace !== undefined && { workspace }),
         ...(context.caFile !== undefined && { caFile: context.caFile }),
       });

@@ -1,8 +1,11 @@
 // What a test worker needs to reach a lab started in another process (vitest's globalSetup, jest's globalSetup,
 // `up --detach`): plain data, since workers cannot share the in-process lab (anchors.md §6).
+import type { AuthStack } from '../config/defaults.js';
 import type { StartedLab } from '../lab/start-lab.js';
 
 export interface LabContext {
+  /** The stack in front of MLflow (absent from contexts of older versions: kubernetes-auth). */
+  auth?: AuthStack;
   trackingUri: string;
   issuer: string;
   tokenEndpoint: string;
@@ -23,6 +26,7 @@ export function labContextOf(lab: StartedLab): LabContext {
   if (lab.trackingUri === undefined)
     throw new Error('the lab fronts no MLflow (mlflow: { backend: "none" })');
   return {
+    auth: lab.auth,
     trackingUri: lab.trackingUri,
     issuer: lab.issuer,
     tokenEndpoint: lab.tokenEndpoint,

@@ -1,6 +1,6 @@
 // The package as a downstream repo gets it: `npm pack`, the tarball installed into fresh copies of
-// examples/vitest-downstream and examples/jest-downstream, their own suites run (global setup, alice logs a run in
-// team-a, bob's PERMISSION_DENIED, the expired-token fixture).
+// examples/vitest-downstream, examples/vitest-oidc-auth and examples/jest-downstream, their own suites run (global
+// setup, alice logs a run in team-a, bob's denial, the expired-token fixture).
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,6 +51,14 @@ describe('downstream projects on the packed package', () => {
 
   test('examples/vitest-downstream: globalSetup mlflow-authlab/vitest, its three tests pass', async () => {
     const target = await install('vitest-downstream');
+    const run = await execa('npm', ['test'], { cwd: target, env, reject: false });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(run.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests {2}3 passed \(3\)/);
+  }, 300_000);
+
+  test('examples/vitest-oidc-auth: the same setup with {"auth": "oidc-auth"}, its three tests pass', async () => {
+    const target = await install('vitest-oidc-auth');
     const run = await execa('npm', ['test'], { cwd: target, env, reject: false });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     // eslint-disable-next-line no-control-regex

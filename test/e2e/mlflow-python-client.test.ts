@@ -60,5 +60,34 @@ describe.skipIf(!mlflowVersion)(
       const out = JSON.parse(result.stdout.trim().split('\n').pop()!);
       expect(out).toMatchObject({ workspace: 'team-a', status: 'FINISHED', text: 'hello from python\n' });
     }, 180_000);
+
+    // The mlflow-oidc-auth stack's two ways in for the SDK (§3.2, §3.3): MLFLOW_TRACKING_TOKEN as Bearer, and
+    // MLFLOW_TRACKING_USERNAME/PASSWORD as Basic with an access token from the plugin's API.
+    test.each([
+      ['a bearer token (MLFLOW_TRACKING_TOKEN)', false],
+      ['an access token as Basic (MLFLOW_TRACKING_USERNAME/PASSWORD)', true],
+    ])(
+      'through the oidc-auth stack with %s',
+      async (_, basic) => {
+        await using lab = await startLab({
+          auth: 'oidc-auth',
+          ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 },
+        });
+        const env = await lab.env({ user: 'alice', workspace: 'team-a', basic });
+        expect(env.MLFLOW_TRACKING_TOKEN === undefined).toBe(basic);
+        const result = await execa(PYTHON, [SCRIPT], {
+          env: { ...env, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' },
+          timeout: 120_000,
+        });
+        const out = JSON.parse(result.stdout.trim().split('\n').pop()!);
+        expect(out).toMatchObject({
+          workspace: 'team-a',
+          status: 'FINISHED',
+          version: '1',
+          alias_version: '1',
+        });
+      },
+      180_000,
+    );
   },
 );

@@ -26,7 +26,11 @@ export class Replay {
   readonly sentNumbers = new Set<number>();
   readonly sentStrings = new Set<string>();
 
-  constructor(readonly baseUrl: URL) {}
+  /** `extraHeaders`: sent with every request (credentials, when a front door stands before the server). */
+  constructor(
+    readonly baseUrl: URL,
+    readonly extraHeaders: Record<string, string> = {},
+  ) {}
 
   /** Recorded run ids → ours, wherever they appear inside a string (URIs, paths, messages). */
   rewriteText(text: string): string {
@@ -51,7 +55,7 @@ export class Replay {
     const body = this.#requestBody(ex.request_body);
     for (const v of Object.values(ex.query).flat()) this.sentStrings.add(this.rewriteText(v));
     // Only the headers the brief replays; a header recorded as absent stays absent (no default Content-Type).
-    const headers: Record<string, string | number> = {};
+    const headers: Record<string, string | number> = { ...this.extraHeaders };
     for (const name of ['content-type', 'x-mlflow-workspace']) {
       const value = ex.request_headers[name];
       if (value !== undefined) headers[name] = value;
