@@ -73,7 +73,7 @@ export function updatePattern(
   checkRule(rule, order);
   const found = principal && patternOf(deps, table, principal, id);
   if (!found) throw new PatternFailure('RESOURCE_DOES_NOT_EXIST', 'regex rule not found');
-  deps.store.updatePattern(id, { ...rule, permission: rule.permission as PermissionName });
+  deps.store.updatePattern(found, { ...rule, permission: rule.permission as PermissionName });
   return found;
 }
 
@@ -86,7 +86,7 @@ export function revokePattern(
 ): void {
   const found = principal && patternOf(deps, table, principal, id);
   if (!found) throw new PatternFailure('RESOURCE_DOES_NOT_EXIST', 'regex rule not found');
-  deps.store.deletePattern(id);
+  deps.store.deletePattern(found);
 }
 
 function checkRule(rule: { regex: string; permission: string }, order: 'regex-first' | 'permission-first') {

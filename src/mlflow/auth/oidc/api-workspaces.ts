@@ -292,7 +292,7 @@ async function updateUserRegex({ deps, req, identity, params }: RouteContext) {
   checkRegexRule(rule, 'regex-first');
   const user = userOrNotFound(deps, rule.username);
   const found = regexRuleOrNotFound(deps, { user: user.id }, id.value!);
-  deps.store.updatePattern(found.id, regexRule(rule));
+  deps.store.updatePattern(found, regexRule(rule));
   return json({ ...regexJson(found), username: rule.username });
 }
 
@@ -302,7 +302,7 @@ async function deleteUserRegex({ deps, req, identity, params }: RouteContext) {
   const username = requiredQuery(req, 'username');
   rejectProblems(id.problems, username.problems);
   const user = userOrNotFound(deps, username.value);
-  deps.store.deletePattern(regexRuleOrNotFound(deps, { user: user.id }, id.value!).id);
+  deps.store.deletePattern(regexRuleOrNotFound(deps, { user: user.id }, id.value!));
   return noContent();
 }
 
@@ -347,7 +347,7 @@ async function updateGroupRegex({ deps, req, identity, params }: RouteContext) {
   checkRegexRule(rule, 'permission-first');
   const group = groupOrNotFound(deps, rule.group_name);
   const found = regexRuleOrNotFound(deps, { group: group.id }, id.value!);
-  deps.store.updatePattern(found.id, regexRule(rule));
+  deps.store.updatePattern(found, regexRule(rule));
   return json({ ...regexJson(found), group_name: rule.group_name });
 }
 
@@ -357,6 +357,6 @@ async function deleteGroupRegex({ deps, req, identity, params }: RouteContext) {
   const groupName = requiredQuery(req, 'group_name');
   rejectProblems(id.problems, groupName.problems);
   const group = groupOrNotFound(deps, groupName.value);
-  deps.store.deletePattern(regexRuleOrNotFound(deps, { group: group.id }, id.value!).id);
+  deps.store.deletePattern(regexRuleOrNotFound(deps, { group: group.id }, id.value!));
   return noContent();
 }

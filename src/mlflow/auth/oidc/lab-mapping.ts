@@ -63,7 +63,8 @@ export async function seedStore(
   for (const client of config.clients) {
     if (client.groups.length === 0 || !client.grantTypes.includes('client_credentials')) continue;
     const { user } = await store.createOrUpdateUser({
-      username: o.serviceAccountName(client.id, client.name),
+      // Lower-cased, as the plugin lower-cases a bearer token's username before looking it up.
+      username: o.serviceAccountName(client.id, client.name).toLowerCase(),
       displayName: client.name,
       isAdmin: client.groups.some((g) => settings.OIDC_ADMIN_GROUP_NAME.includes(g)),
       isServiceAccount: true,
@@ -74,7 +75,7 @@ export async function seedStore(
   if (!o.provisionUsers) return;
   for (const u of config.users) {
     const { user } = await store.createOrUpdateUser({
-      username: u.email,
+      username: u.email.toLowerCase(),
       displayName: u.displayName,
       isAdmin: u.groups.some((g) => settings.OIDC_ADMIN_GROUP_NAME.includes(g)),
       unusablePassword: true,

@@ -60,12 +60,19 @@ export interface StoredPattern extends PatternRule {
   principal: Principal;
 }
 
+/** The next id of each table: users, groups, and each regex table (`<table>:user` / `<table>:group`). */
+interface NextIds {
+  user: number;
+  group: number;
+  patterns: Record<string, number>;
+}
+
 export interface Snapshot {
   users: UserRow[];
   groups: GroupRow[];
   rules: ExactRule[];
   patterns: StoredPattern[];
-  nextIds: { user: number; group: number; pattern: number };
+  nextIds: NextIds;
 }
 
 /** Werkzeug 3.1's `generate_password_hash` default. */
@@ -102,7 +109,7 @@ export class OidcAuthStore {
   #groups: GroupRow[] = [];
   #rules: ExactRule[] = [];
   #patterns: StoredPattern[] = [];
-  #nextIds = { user: 1, group: 1, pattern: 1 };
+  #nextIds: NextIds = { user: 1, group: 1, patterns: {} };
   /**
    * scrypt costs ~100 ms and 32 MB by design, on every Basic request in the plugin. A verified (hash, token) pair is
    * remembered for the lab's life: the answer is the same, without the cost per call.
@@ -122,8 +129,11 @@ export class OidcAuthStore {
     let saved: Snapshot;
     try {
       saved = JSON.parse(text) as Snapshot;
-      if (![saved.users, saved.groups, saved.rules, saved.patterns].every(Array.isArray))
-        throw new Error('not a snapshot');
+      if (
+        ![saved.users, saved.groups, saved.rules, saved.patterns].every(Array.isArray) ||
+        typeof saved.nextIds?.patterns !== 'object'
+      )
+        throw new Error('not a snapshot of this version');
     } catch (error) {
       throw new AuthlabError(
         'AUTHLAB_STATE_INVALID',
@@ -175,9 +185,12 @@ export class OidcAuthStore {
     return this.#users;
   }
 
+  /**
+   * The row of exactly this username: SQLite compares case-sensitively. Callers pass what the plugin would: a
+   * bearer or Basic username and a browser login's e-mail lower-cased, a path parameter as given.
+   */
   user(username: string): UserRow | undefined {
-    const name = username.toLowerCase();
-    return this.#users.find((u) => u.username === name);
+    return this.#users.find((u) => u.username === username);
   }
 
   userById(id: number): UserRow | undefined {
@@ -221,7 +234,8 @@ export class OidcAuthStore {
     }
     const user: UserRow = {
       id: this.#nextIds.user++,
-      username: o.username.toLowerCase(),
+      // As given: a browser login passes `email.lower()`, an admin's `POST /users` whatever it was sent (§3.3).
+      username: o.username,
       displayName: o.displayName,
       isAdmin: o.isAdmin,
       isServiceAccount: o.isServiceAccount ?? false,
@@ -356,32 +370,37 @@ export class OidcAuthStore {
     return this.#patterns.filter((p) => p.table === table && samePrincipal(p.principal, principal));
   }
 
-  pattern(id: number): StoredPattern | undefined {
-    return this.#patterns.find((p) => p.id === id);
-  }
-
+  /**
+   * A new regex rule. Each of the plugin's regex tables (per resource kind, user or group) numbers its rows on its
+   * own, so ids repeat across tables and a rule is found by table, principal and id together.
+   */
   addPattern(
     table: PatternTable,
     principal: Principal,
     rule: { regex: string; priority: number; permission: PermissionName },
   ): StoredPattern {
-    const stored: StoredPattern = { id: this.#nextIds.pattern++, table, principal, ...rule };
+    const key = `${table}:${'user' in principal ? 'user' : 'group'}`;
+    const id = this.#nextIds.patterns[key] ?? 1;
+    this.#nextIds.patterns[key] = id + 1;
+    const stored: StoredPattern = { id, table, principal, ...rule };
     this.#patterns.push(stored);
     this.#save();
     return stored;
   }
 
-  updatePattern(id: number, change: Partial<Pick<PatternRule, 'regex' | 'priority' | 'permission'>>): void {
-    const p = this.pattern(id);
-    if (p) Object.assign(p, change);
+  /** Changes a rule found through `patternsOf`. */
+  updatePattern(
+    rule: StoredPattern,
+    change: Partial<Pick<PatternRule, 'regex' | 'priority' | 'permission'>>,
+  ): void {
+    Object.assign(rule, change);
     this.#save();
   }
 
-  deletePattern(id: number): boolean {
-    const before = this.#patterns.length;
-    this.#patterns = this.#patterns.filter((p) => p.id !== id);
+  /** Removes a rule found through `patternsOf`. */
+  deletePattern(rule: StoredPattern): void {
+    this.#patterns = this.#patterns.filter((p) => p !== rule);
     this.#save();
-    return this.#patterns.length !== before;
   }
 
   // --- resolution --------------------------------------------------------------------------------------------------

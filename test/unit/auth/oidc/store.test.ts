@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -8,15 +8,18 @@ import { OidcAuthStore, randomAlphanumeric } from '../../../../src/mlflow/auth/o
 const ORDER = ['user', 'group', 'regex', 'group-regex'] as const;
 
 describe("the plugin's database (§3.3, §4.3, §4.8)", () => {
-  test('users are keyed lower-cased; a login re-syncs admin and resets the service-account flag; groups replaced', async () => {
+  test('users are keyed as given; a login re-syncs admin and resets the service-account flag; groups replaced', async () => {
     const store = new OidcAuthStore();
+    // An admin's POST /users keeps the case it was sent; lookups are exact, as SQLite compares.
+    await store.createOrUpdateUser({ username: 'SvcBot', displayName: 'S', isAdmin: false });
+    expect([store.user('SvcBot')?.username, store.user('svcbot')]).toEqual(['SvcBot', undefined]);
     const { user, created } = await store.createOrUpdateUser({
-      username: 'Alice@Example.com',
+      username: 'alice@example.com',
       displayName: 'Alice Anders',
       isAdmin: true,
       isServiceAccount: true,
     });
-    expect([user.id, user.username, created]).toEqual([1, 'alice@example.com', true]);
+    expect([user.id, user.username, created]).toEqual([2, 'alice@example.com', true]);
     store.setUserGroups(user, ['team-a-editors', 'mlflow-admins']);
     const again = await store.createOrUpdateUser({
       username: 'alice@example.com',
@@ -39,7 +42,9 @@ describe("the plugin's database (§3.3, §4.3, §4.8)", () => {
     const first = randomAlphanumeric(24);
     expect(first).toMatch(/^[A-Za-z0-9]{24}$/);
     await store.setAccessToken(user, first, undefined);
-    expect((await store.authenticate('ALICE@EXAMPLE.COM', first, Date.now()))?.id).toBe(1);
+    expect((await store.authenticate('alice@example.com', first, Date.now()))?.id).toBe(1);
+    // Exact: the middleware lower-cases a Basic username before it asks (T3c).
+    expect(await store.authenticate('ALICE@EXAMPLE.COM', first, Date.now())).toBeUndefined();
     const second = randomAlphanumeric(24);
     await store.setAccessToken(user, second, undefined);
     expect(await store.authenticate('alice@example.com', first, Date.now())).toBeUndefined();
@@ -138,6 +143,42 @@ describe("the plugin's database (§3.3, §4.3, §4.8)", () => {
         (await reopened.authenticate('carol@example.com', 'carols-token-00000000000', Date.now()))?.id,
       ).toBe(1);
       expect(JSON.parse(await readFile(file, 'utf8')).groups).toEqual([{ id: 1, name: 'mlflow-admins' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("each regex table numbers its rules on its own, as the plugin's tables do (D7a)", () => {
+    const store = new OidcAuthStore();
+    const [group] = store.ensureGroups(['team-b-viewers']);
+    const rule = { regex: '^shared-', priority: 1, permission: 'READ' as const };
+    expect(store.addPattern('experiment', { group: group!.id }, rule).id).toBe(1);
+    expect(store.addPattern('registered_model', { group: group!.id }, rule).id).toBe(1);
+    expect(store.addPattern('experiment', { user: 7 }, rule).id).toBe(1);
+    const second = store.addPattern('experiment', { group: group!.id }, { ...rule, regex: '^team-' });
+    expect(second.id).toBe(2);
+    store.deletePattern(second);
+    expect(store.patternsOf('experiment', { group: group!.id }).map((p) => p.regex)).toEqual(['^shared-']);
+    expect(store.patternsOf('registered_model', { group: group!.id })).toHaveLength(1);
+  });
+
+  test('an unreadable database file is a clear error that names it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'authlab-oidc-db-'));
+    try {
+      const file = path.join(dir, 'auth-db.json');
+      await writeFile(file, '{"users": [');
+      expect(() => new OidcAuthStore(file)).toThrow(
+        expect.objectContaining({
+          code: 'AUTHLAB_STATE_INVALID',
+          message: expect.stringContaining(`the oidc-auth database ${file} cannot be read:`),
+          hint: "Remove the file to start from the lab's seed (users, groups and workspace grants are re-created).",
+        }),
+      );
+      await writeFile(
+        file,
+        '{"users": [], "groups": [], "rules": [], "patterns": [], "nextIds": {"user": 1}}',
+      );
+      expect(() => new OidcAuthStore(file)).toThrow(/not a snapshot of this version/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
