@@ -451,13 +451,14 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
       oidcAuth?.reset();
     },
     info: () => ({
-      auth,
       ...(trackingUri !== undefined && { trackingUri }),
       issuer: idp.issuer,
       tokenEndpoint: idp.tokenEndpoint,
       kubeApiUrl,
       ...(mlflow && { mlflow: { backend: mlflow.backend, url: mlflow.url, reason: mlflow.reason } }),
       ...(tls && { caFile: tls.caFile }),
+      // After DESIGN.md's keys, so readers of `up --json` that list them keep working.
+      auth,
     }),
     dispose,
     [Symbol.asyncDispose]: dispose,

@@ -295,9 +295,11 @@ describe('mlflow-authlab CLI (built), through execa', () => {
       'tokenEndpoint',
       'kubeApiUrl',
       'mlflow',
+      'auth',
       'stateFile',
       'pid',
     ]);
+    expect(info.auth).toBe('kubernetes-auth');
     expect(info.trackingUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.mlflow).toEqual({
       backend: 'emulator',
@@ -496,7 +498,7 @@ describe('mlflow-authlab CLI (built), through execa', () => {
   test('up --mlflow none runs no MLflow', async () => {
     const box = await sandbox();
     const { info } = await up(box, ['--mlflow', 'none']);
-    expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'kubeApiUrl', 'stateFile', 'pid']);
+    expect(Object.keys(info)).toEqual(['issuer', 'tokenEndpoint', 'kubeApiUrl', 'auth', 'stateFile', 'pid']);
     expect(info.kubeApiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
