@@ -39,7 +39,7 @@ export function withMlflowOptions<T>(y: Argv<T>): Argv<T & MlflowArgs> {
     .option('mlflow-plugin', {
       choices: MLFLOW_PLUGINS,
       describe:
-        "run the real kubernetes-auth plugin inside MLflow (container or process) against the lab's Kubernetes API, instead of the lab's gate",
+        "run the real plugin inside MLflow (container or process) instead of the lab's emulation of it: kubernetes-auth (against the lab's Kubernetes API, the gate off) or oidc-auth (with --auth oidc-auth: mlflow-oidc-auth 7.3.1, its own server the tracking URI)",
     })
     .option('mlflow-command', {
       type: 'string',

@@ -1,10 +1,27 @@
 // `doctor`: ordered checks of a token and a tracking URI, each with its evidence and a one-line fix (DESIGN.md
 // "CLI" doctor). Nothing here assumes the lab: it speaks plain OIDC discovery, TLS and MLflow's REST API, so it
-// diagnoses any deployment. It never prints a whole token.
-import http from 'node:http';
-import https from 'node:https';
+// diagnoses any deployment. It never prints a whole token. Behind the mlflow-oidc-auth plugin (recognised by its
+// front door) it also checks the user's row, Basic credentials and the OTLP route (./oidc-auth.ts).
 import { isIP } from 'node:net';
 import tls from 'node:tls';
+import { AuthlabError } from '../errors.js';
+import { jsonObject, request, type Answer } from './http.js';
+import {
+  basicCheck,
+  basicHeader,
+  explainBearerRefusal,
+  isAuthRequired,
+  isFastapiDenied,
+  isFlaskDenied,
+  isPluginFrontDoor,
+  isPluginLoginRedirect,
+  otlpCheck,
+  pluginUsername,
+  USERS_CURRENT,
+  userRowCheck,
+  type BasicCredentials,
+} from './oidc-auth.js';
+import { span } from './span.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
@@ -22,8 +39,11 @@ export interface DoctorReport {
 }
 
 export interface DiagnoseInput {
-  /** The token exactly as the client has it (a file's content, an env var), whitespace included. */
-  token: string;
+  /**
+   * The bearer token exactly as the client has it (a file's content, an env var), whitespace included. Optional
+   * when `basic` is given.
+   */
+  token?: string;
   trackingUri: string;
   /** The issuer the proxy trusts (`--oidc-issuer-url`); default: the token's own `iss`. */
   issuer?: string;
@@ -32,15 +52,15 @@ export interface DiagnoseInput {
   workspace?: string;
   /** The client id the proxy accepts as audience, when known. */
   audience?: string;
+  /**
+   * Basic credentials (MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD): with mlflow-oidc-auth, a user and an
+   * access token from its API.
+   */
+  basic?: BasicCredentials;
+  /** An experiment id: checks an OTLP export to `/v1/traces` with X-Mlflow-Experiment-Id, as a collector sends it. */
+  otlpExperiment?: string;
   /** "Now" for the expiry check, epoch ms (default: the system clock). */
   now?: number;
-}
-
-interface Answer {
-  status: number;
-  contentType: string;
-  location?: string;
-  body: string;
 }
 
 /** Shows the start of a secret only. */
@@ -51,10 +71,167 @@ export async function diagnose(input: DiagnoseInput): Promise<DoctorReport> {
   const add = (c: DoctorCheck) => checks.push(c);
   const now = input.now ?? Date.now();
   const trackingUri = input.trackingUri.replace(/\/+$/, '');
+  const { basic, otlpExperiment } = input;
+  if (input.token === undefined && basic === undefined)
+    throw new AuthlabError(
+      'AUTHLAB_INVALID_ARGUMENT',
+      'nothing to diagnose: no token and no Basic credentials',
+      {
+        hint: 'Pass a token (MLFLOW_TRACKING_TOKEN), or Basic credentials (MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD).',
+      },
+    );
+  const hasToken = input.token !== undefined;
 
+  // 1-6. The token: whitespace, then the JWT's claims when it is one.
+  const token = (input.token ?? '').trim();
+  let claims: Claims | string = 'no bearer token';
+  if (hasToken) claims = await tokenChecks(input.token!, input, now, add);
+
+  // 7. TLS of every https URL the client talks to.
+  const issuerUrl = input.issuer ?? issuerOf(claims);
+  const urls = [trackingUri, ...(issuerUrl !== undefined ? [issuerUrl] : [])];
+  let trackingTlsOk = true;
+  for (const url of [...new Set(urls)]) {
+    if (!url.startsWith('https:')) continue;
+    const c = await tlsCheck(url, input.caPem);
+    if (url === trackingUri && c.status === 'fail') trackingTlsOk = false;
+    add(c);
+  }
+
+  // What an authenticated call carries: the bearer token, else the Basic credentials.
+  const authorization = hasToken ? `Bearer ${token}` : basicHeader(basic!);
+  const later: Array<readonly [string, string]> = [
+    ...(basic !== undefined ? [['basic-auth', `Basic credentials of ${basic.username} work`] as const] : []),
+    ...(otlpExperiment !== undefined
+      ? [['otlp', `an OTLP export to /v1/traces (experiment ${otlpExperiment}) is accepted`] as const]
+      : []),
+  ];
+
+  // 8-10. The tracking server itself.
+  if (!trackingTlsOk) {
+    for (const [id, title] of [
+      ['reachability', 'tracking server answers'],
+      ...(hasToken ? [['mlflow-call', 'an authenticated MLflow call works'] as const] : []),
+      ...(input.workspace !== undefined
+        ? [['workspace', `workspace ${input.workspace} is usable`] as const]
+        : []),
+      ...later,
+    ] as const)
+      add({ id, title, status: 'skip', evidence: 'the TLS handshake with the tracking URI failed' });
+    return report(checks);
+  }
+  const began = Date.now();
+  let health = await request(`${trackingUri}/health`, {}, input.caPem);
+  if (typeof health !== 'string' && health.status === 404)
+    health = await request(`${trackingUri}/ping`, {}, input.caPem);
+  const reachable = typeof health !== 'string';
+  const answeredIn = Date.now() - began;
+  // mlflow-oidc-auth's front door: its own checks join in, and the token's groups mean something else there.
+  const plugin = typeof health !== 'string' && (await isPluginFrontDoor(trackingUri, health, input.caPem));
+  add({
+    id: 'reachability',
+    title: 'tracking server answers',
+    status: reachable ? 'pass' : 'fail',
+    evidence:
+      typeof health === 'string'
+        ? health
+        : `${health.status} in ${answeredIn} ms${plugin ? "; the mlflow-oidc-auth plugin's front door (/oidc/ui/config.json answers)" : ''}`,
+    ...(!reachable && { fix: 'Check MLFLOW_TRACKING_URI (scheme, host, port) and that the route is up.' }),
+  });
+  if (plugin) pluginGroups(checks);
+  if (!reachable) {
+    for (const [id, title] of [
+      ...(hasToken ? [['mlflow-call', 'an authenticated MLflow call works'] as const] : []),
+      ...later,
+    ])
+      add({ id, title, status: 'skip', evidence: 'not reachable' });
+    return report(checks);
+  }
+  const search = '/api/2.0/mlflow/experiments/search?max_results=1';
+  const headers = { authorization, accept: 'application/json' };
+  let bearerWorks = false;
+  if (hasToken) {
+    const answer = await request(`${trackingUri}${search}`, headers, input.caPem);
+    const base = { id: 'mlflow-call', title: 'an authenticated MLflow call works' };
+    bearerWorks = typeof answer !== 'string' && answer.status === 200;
+    add(
+      typeof answer !== 'string' && isAuthRequired(answer)
+        ? await explainBearerRefusal(
+            base,
+            token,
+            typeof claims === 'string' ? undefined : claims.payload,
+            issuerUrl,
+            input.caPem,
+            now,
+          )
+        : classify(base.id, base.title, answer),
+    );
+  }
+  if (input.workspace !== undefined) {
+    add(
+      classify(
+        'workspace',
+        `workspace ${input.workspace} is usable`,
+        await request(
+          `${trackingUri}${search}`,
+          { ...headers, 'x-mlflow-workspace': input.workspace },
+          input.caPem,
+        ),
+        input.workspace,
+      ),
+    );
+  }
+  const bearerUser = typeof claims === 'string' ? undefined : pluginUsername(claims.payload);
+  if (plugin && bearerWorks)
+    add(
+      userRowCheck(
+        await request(
+          `${trackingUri}${USERS_CURRENT}`,
+          { authorization: `Bearer ${token}`, accept: 'application/json' },
+          input.caPem,
+        ),
+        bearerUser,
+        trackingUri,
+      ),
+    );
+  const generic = (id: string, title: string) => (answer: Answer | string) => classify(id, title, answer);
+  if (basic !== undefined)
+    add(
+      await basicCheck({
+        trackingUri,
+        search,
+        basic,
+        ca: input.caPem,
+        now,
+        workingBearer: bearerWorks ? { token, username: bearerUser } : undefined,
+        plugin,
+        classify: generic('basic-auth', ''),
+      }),
+    );
+  if (otlpExperiment !== undefined)
+    add(
+      await otlpCheck({
+        trackingUri,
+        experimentId: otlpExperiment,
+        authorization,
+        workspace: input.workspace,
+        ca: input.caPem,
+        classify: generic('otlp', ''),
+      }),
+    );
+  return report(checks);
+}
+
+/** Checks 1-6: the token's whitespace, its JWT shape and claims; returns the claims (or why there are none). */
+async function tokenChecks(
+  raw: string,
+  input: DiagnoseInput,
+  now: number,
+  add: (c: DoctorCheck) => void,
+): Promise<Claims | string> {
   // 1. Whitespace: the trailing newline of `echo`/editors is the classic (Node refuses the header; requests too).
-  const token = input.token.trim();
-  const stray = whitespaceProblem(input.token);
+  const token = raw.trim();
+  const stray = whitespaceProblem(raw);
   add({
     id: 'token-whitespace',
     title: 'token has no whitespace or newline',
@@ -81,103 +258,49 @@ export async function diagnose(input: DiagnoseInput): Promise<DoctorReport> {
       ['groups', 'groups claim present'],
     ] as const)
       add({ id, title, status: 'skip', evidence: 'not a JWT: its claims cannot be read' });
-  } else {
-    add({
-      id: 'jwt-shape',
-      title: 'token is a JWT',
-      status: 'pass',
-      evidence: `alg ${String(claims.header.alg)}, kid ${String(claims.header.kid ?? '(none)')}, sub ${String(claims.payload.sub)}`,
-    });
-    add(expiryCheck(claims.payload, now));
-    add(await issuerCheck(claims.payload, input));
-    add(audienceCheck(claims.payload, input.audience));
-    const groups = claims.payload.groups;
-    add(
-      Array.isArray(groups) && groups.length > 0
-        ? {
-            id: 'groups',
-            title: 'groups claim present',
-            status: 'pass',
-            evidence: `groups ${JSON.stringify(groups)}`,
-          }
-        : {
-            id: 'groups',
-            title: 'groups claim present',
-            status: 'warn',
-            evidence: Array.isArray(groups) ? 'groups is empty' : 'no groups claim in the token',
-            fix: 'Request the groups scope (Dex: scope "groups"), or bind the user directly: RBAC on groups will deny.',
-          },
-    );
+    return claims;
   }
-
-  // 7. TLS of every https URL the client talks to.
-  const issuerUrl = input.issuer ?? issuerOf(claims);
-  const urls = [trackingUri, ...(issuerUrl !== undefined ? [issuerUrl] : [])];
-  let trackingTlsOk = true;
-  for (const url of [...new Set(urls)]) {
-    if (!url.startsWith('https:')) continue;
-    const c = await tlsCheck(url, input.caPem);
-    if (url === trackingUri && c.status === 'fail') trackingTlsOk = false;
-    add(c);
-  }
-
-  // 8-10. The tracking server itself.
-  if (!trackingTlsOk) {
-    for (const [id, title] of [
-      ['reachability', 'tracking server answers'],
-      ['mlflow-call', 'an authenticated MLflow call works'],
-      ...(input.workspace !== undefined
-        ? [['workspace', `workspace ${input.workspace} is usable`] as const]
-        : []),
-    ] as const)
-      add({ id, title, status: 'skip', evidence: 'the TLS handshake with the tracking URI failed' });
-    return report(checks);
-  }
-  const began = Date.now();
-  let health = await request(`${trackingUri}/health`, {}, input.caPem);
-  if (typeof health !== 'string' && health.status === 404)
-    health = await request(`${trackingUri}/ping`, {}, input.caPem);
-  const reachable = typeof health !== 'string';
   add({
-    id: 'reachability',
-    title: 'tracking server answers',
-    status: reachable ? 'pass' : 'fail',
-    evidence: typeof health === 'string' ? health : `${health.status} in ${Date.now() - began} ms`,
-    ...(!reachable && { fix: 'Check MLFLOW_TRACKING_URI (scheme, host, port) and that the route is up.' }),
+    id: 'jwt-shape',
+    title: 'token is a JWT',
+    status: 'pass',
+    evidence: `alg ${String(claims.header.alg)}, kid ${String(claims.header.kid ?? '(none)')}, sub ${String(claims.payload.sub)}`,
   });
-  if (!reachable) {
-    add({
-      id: 'mlflow-call',
-      title: 'an authenticated MLflow call works',
-      status: 'skip',
-      evidence: 'not reachable',
-    });
-    return report(checks);
-  }
-  const search = '/api/2.0/mlflow/experiments/search?max_results=1';
-  const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  add(expiryCheck(claims.payload, now));
+  add(await issuerCheck(claims.payload, input));
+  add(audienceCheck(claims.payload, input.audience));
+  const groups = claims.payload.groups;
   add(
-    classify(
-      'mlflow-call',
-      'an authenticated MLflow call works',
-      await request(`${trackingUri}${search}`, headers, input.caPem),
-    ),
+    Array.isArray(groups) && groups.length > 0
+      ? {
+          id: 'groups',
+          title: 'groups claim present',
+          status: 'pass',
+          evidence: `groups ${JSON.stringify(groups)}`,
+        }
+      : {
+          id: 'groups',
+          title: 'groups claim present',
+          status: 'warn',
+          evidence: Array.isArray(groups) ? 'groups is empty' : 'no groups claim in the token',
+          fix: 'Request the groups scope (Dex: scope "groups"), or bind the user directly: RBAC on groups will deny.',
+        },
   );
-  if (input.workspace !== undefined) {
-    add(
-      classify(
-        'workspace',
-        `workspace ${input.workspace} is usable`,
-        await request(
-          `${trackingUri}${search}`,
-          { ...headers, 'x-mlflow-workspace': input.workspace },
-          input.caPem,
-        ),
-        input.workspace,
-      ),
-    );
-  }
-  return report(checks);
+  return claims;
+}
+
+/**
+ * mlflow-oidc-auth reads no groups from a bearer token: it authorizes with the groups stored at the user's last
+ * browser login (§3.2), so the groups check says so instead of pointing at RBAC.
+ */
+function pluginGroups(checks: DoctorCheck[]): void {
+  const groups = checks.find((c) => c.id === 'groups');
+  if (!groups || groups.status === 'skip') return;
+  groups.evidence +=
+    "; mlflow-oidc-auth ignores a bearer token's groups (it uses those of the user's last browser login)";
+  if (groups.status === 'warn')
+    groups.fix =
+      'Nothing to do for bearer calls; for the browser login the id_token needs the claim OIDC_GROUPS_ATTRIBUTE names (groups scope).';
 }
 
 function report(checks: DoctorCheck[]): DoctorReport {
@@ -211,13 +334,6 @@ function issuerOf(claims: Claims | string): string | undefined {
   return typeof claims === 'string' || typeof claims.payload.iss !== 'string'
     ? undefined
     : claims.payload.iss;
-}
-
-/** `23h 59m`, `5m 3s`. */
-function span(ms: number): string {
-  const s = Math.round(Math.abs(ms) / 1000);
-  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
-  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${sec}s` : `${sec}s`;
 }
 
 function expiryCheck(payload: Record<string, unknown>, now: number): DoctorCheck {
@@ -380,12 +496,17 @@ function tlsFix(code: string, chain: number, hasCa: boolean): string {
     : 'A private CA: set MLFLOW_TRACKING_SERVER_CERT_PATH (and REQUESTS_CA_BUNDLE/SSL_CERT_FILE) to its bundle (--ca-file here).';
 }
 
-/** Recognises what came back: MLflow's JSON, the proxy's sign-in page, a login redirect, the plugin's errors. */
+/**
+ * Recognises what came back: MLflow's JSON, the proxy's sign-in page, a login redirect, the kubernetes-auth plugin's
+ * errors, and mlflow-oidc-auth's (each of its shapes is its own, so no other stack's answer is taken for one).
+ */
 function classify(id: string, title: string, answer: Answer | string, workspace?: string): DoctorCheck {
   const base = { id, title };
   if (typeof answer === 'string') return { ...base, status: 'fail', evidence: answer };
   const first = answer.body.replace(/\s+/g, ' ').slice(0, 160);
   const evidence = `${answer.status} ${answer.contentType || '(no content type)'}: ${first}`;
+  const plugin = pluginAnswer(answer);
+  if (plugin) return { ...base, status: 'fail', ...plugin };
   if (answer.status >= 300 && answer.status < 400) {
     return {
       ...base,
@@ -451,32 +572,37 @@ function classify(id: string, title: string, answer: Answer | string, workspace?
   return { ...base, status: 'fail', evidence };
 }
 
-/** One GET with Node's http/https (never fetch: it would hide header problems); errors become strings. */
-function request(
-  url: string,
-  headers: Record<string, string>,
-  ca: string | undefined,
-): Promise<Answer | string> {
-  const client = url.startsWith('https:') ? https : http;
-  return new Promise((resolve) => {
-    try {
-      const req = client.get(url, { headers, ...(ca !== undefined && { ca }), timeout: 15_000 }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => body.length < 100_000 && (body += d));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers['content-type'] ?? ''),
-            body,
-            ...(res.headers.location !== undefined && { location: res.headers.location }),
-          }),
-        );
-      });
-      req.on('timeout', () => req.destroy(new Error('no answer within 15 s')));
-      req.on('error', (e: NodeJS.ErrnoException) => resolve(`${e.code ?? ''} ${e.message}`.trim()));
-    } catch (e) {
-      resolve(`${(e as NodeJS.ErrnoException).code ?? ''} ${(e as Error).message}`.trim());
-    }
-  });
+/** mlflow-oidc-auth's refusals (mlflow-oidc-auth.md §3.4): what each means and its fix; undefined for any other. */
+function pluginAnswer(answer: Answer): { evidence: string; fix: string } | undefined {
+  if (isPluginLoginRedirect(answer))
+    return {
+      evidence: `${answer.status} redirect to ${answer.location ?? '?'}: mlflow-oidc-auth sent a browser page to its login UI: the credentials were not used (or were refused)`,
+      fix: 'An API client must not ask for HTML (Accept: application/json, no Sec-Fetch-Dest: document) and must send Authorization: Bearer <token> or Basic <user>:<access token>.',
+    };
+  if (isAuthRequired(answer))
+    return {
+      evidence:
+        '401 {"detail":"Authentication required"}: mlflow-oidc-auth refused the credentials (it never says why)',
+      fix: "Check the token's expiry, its signature against the IdP's JWKS and its aud against OIDC_AUDIENCE (an access token: expired or replaced); the server log names the reason.",
+    };
+  if (isFlaskDenied(answer))
+    return {
+      evidence:
+        '403 {"message":"Permission denied"}: mlflow-oidc-auth\'s permission hook: no permission on the resource',
+      fix: 'Grant one through the plugin\'s API (POST /api/2.0/mlflow/permissions/users/<user>/experiments/<id> {"permission":"READ"}, or for a group), or set DEFAULT_MLFLOW_PERMISSION.',
+    };
+  if (isFastapiDenied(answer))
+    return {
+      evidence:
+        "403 text/plain Permission denied: mlflow-oidc-auth's FastAPI permission check (/v1/traces, /gateway): no permission, or no X-Mlflow-Experiment-Id",
+      fix: "Send X-Mlflow-Experiment-Id and grant EDIT on that experiment through the plugin's API (or DEFAULT_MLFLOW_PERMISSION).",
+    };
+  const json = jsonObject(answer);
+  if (answer.status === 404 && json?.detail === 'User not found')
+    return {
+      evidence:
+        '404 {"detail":"User not found"}: mlflow-oidc-auth has no row for the user (never signed in through the browser)',
+      fix: 'Sign in once in a browser (<tracking URI>/login), or have an admin create the user (POST /api/2.0/mlflow/users).',
+    };
+  return undefined;
 }

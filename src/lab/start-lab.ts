@@ -37,7 +37,8 @@ import { createKubeApi, type StartedKubeApi } from '../kube/create-kube-api.js';
 import { kubeconfigFor } from '../kube/kubeconfig.js';
 import { createRbacAuthorizer } from '../kube/rbac.js';
 import { createGate, type StartedGate } from '../mlflow/auth/kubernetes/create-gate.js';
-import type { OidcAuthStack } from '../mlflow/auth/oidc/stack.js';
+import type { OidcAuthStack, ResolvedOidcAuth } from '../mlflow/auth/oidc/stack.js';
+import type { OidcPluginSetup } from '../mlflow/backends/plugins.js';
 import { gateOptionsFrom } from '../mlflow/auth/kubernetes/options.js';
 import { inProcessReviewer } from '../mlflow/auth/kubernetes/reviewer.js';
 import { createAuthProxy, createProxyServer, type StartedProxy } from '../proxy/create-proxy.js';
@@ -50,8 +51,8 @@ import { pickToken, requestToken, type TokenOptions, type TokenResponse } from '
 /** MLflow backends (DESIGN.md "mlflow/backends"); `none` runs no MLflow. */
 export const MLFLOW_BACKENDS = ['auto', 'emulator', 'container', 'process', 'external', 'none'] as const;
 export type MlflowBackendChoice = (typeof MLFLOW_BACKENDS)[number];
-/** Plugins the real MLflow can run instead of the lab's gate. */
-export const MLFLOW_PLUGINS = ['kubernetes-auth'] as const;
+/** Plugins the real MLflow can run instead of the lab's emulation of them (each is its auth stack's auth app). */
+export const MLFLOW_PLUGINS = ['kubernetes-auth', 'oidc-auth'] as const;
 export type MlflowPlugin = (typeof MLFLOW_PLUGINS)[number];
 
 /** The kind a choice starts: `auto` is the container or the emulator; `none` starts nothing. */
@@ -76,8 +77,12 @@ export interface LabMlflowOptions<B extends MlflowBackendChoice = MlflowBackendC
   /** `container`/`auto`: the image to run instead of the pinned official one (docker/mlflow/Dockerfile). */
   image?: string;
   /**
-   * `kubernetes-auth`: the real plugin runs inside MLflow (container or process) against the lab's fake
-   * kube-apiserver, and the lab's own gate is switched off. With `image`, that image must already have the plugin.
+   * The real plugin runs inside MLflow (container or process) and the lab's emulation of it is off. With `image`,
+   * that image must already have the plugin; with `command`, that MLflow.
+   * - `kubernetes-auth` (with the kubernetes-auth stack): against the lab's fake kube-apiserver, the gate off.
+   * - `oidc-auth` (with `auth: 'oidc-auth'`): mlflow-oidc-auth 7.3.1 with the settings the emulation would use, as
+   *   its environment; its own server is the tracking URI (on the tracking URI's port; `ports.mlflow` is not used),
+   *   and the lab signs users in once and makes its workspace grants through the plugin's API.
    */
   plugin?: MlflowPlugin;
   /** `process`: how to run MLflow, e.g. `mlflow` or `/venv/bin/python -m mlflow` (split on whitespace, quotes kept). */
@@ -225,6 +230,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     }
   }
   const auth = options.auth ?? config.auth;
+  checkPluginStack(options.mlflow?.plugin, auth);
   if (auth === 'oidc-auth' && config.source === defaultLabSource()) {
     // The oidc-auth stack is deployed behind Keycloak (issue 19): the default lab's IdP takes that flavour.
     const issuerPath =
@@ -289,20 +295,43 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     });
     started.push(() => kube.dispose());
 
+    // The real mlflow-oidc-auth plugin: its settings resolved as the emulation resolves them, its own server on the
+    // tracking URI's port (released here for it; the IdP already knows its callback URL).
+    const realOidc =
+      options.mlflow?.plugin === 'oidc-auth' && mlflowChoice !== 'none'
+        ? await prepareRealOidcPlugin(config, idp, tls, options.env ?? process.env, log)
+        : undefined;
+    if (realOidc) await new Promise<void>((r) => proxyServer.close(() => r()));
+    const ownFetch = ownServerFetch(tls, trustedFetch);
     if (mlflowChoice !== 'none') {
       mlflow = await startMlflow(mlflowChoice, options, config, {
         clock,
         log,
         host,
-        port: options.ports?.mlflow ?? config.ports.mlflow,
+        port: realOidc ? proxyPort : (options.ports?.mlflow ?? config.ports.mlflow),
         stateDir,
         kube,
         tls,
+        ownFetch,
+        ...(realOidc && { oidcPlugin: realOidc.setup }),
       });
       const server = mlflow.server;
       started.push(() => server.dispose());
     }
-    if (auth === 'oidc-auth') {
+    if (realOidc && mlflow) {
+      const { seedRealPlugin } = await import('../mlflow/auth/oidc/real-plugin.js');
+      const server = mlflow.server;
+      await seedRealPlugin({
+        trackingUri: mlflow.url,
+        config,
+        resolved: realOidc.resolved,
+        fetch: ownFetch,
+        idpFetch: trustedFetch,
+        loginCanWork: !tls || realOidc.setup.trust.includes('SSL_CERT_FILE'),
+        logs: () => server.logs(),
+        log,
+      });
+    } else if (auth === 'oidc-auth') {
       // The mlflow-oidc-auth plugin's own front door on the tracking URI's port, in place of proxy and gate.
       const { startOidcAuthStack } = await import('../mlflow/auth/oidc/stack.js');
       oidcAuth = await startOidcAuthStack({
@@ -360,7 +389,10 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     await stopAll();
     throw error;
   }
-  const trackingUri = (proxy?.url ?? oidcAuth?.url)?.href.replace(/\/$/, '');
+  // With the real oidc-auth plugin, its own server is the tracking URI.
+  const trackingUri =
+    (proxy?.url ?? oidcAuth?.url)?.href.replace(/\/$/, '') ??
+    (options.mlflow?.plugin === 'oidc-auth' ? mlflow?.url : undefined);
   const kubeApiUrl = kube.url.href.replace(/\/$/, '');
 
   let disposed = false;
@@ -516,11 +548,32 @@ function checkMlflowOptions(o: LabMlflowOptions | undefined): MlflowBackendChoic
     if (!['container', 'auto', 'process'].includes(choice)) {
       throw usage(
         `the ${o.plugin} plugin runs inside a real MLflow, but the backend is ${choice}`,
-        'Use --mlflow container (or process, with an MLflow that has mlflow-kubernetes-plugins installed).',
+        `Use --mlflow container (or process, with an MLflow that has ${PLUGIN_PACKAGES[o.plugin]} installed).`,
       );
     }
   }
   return choice;
+}
+
+/** The package each plugin comes in, for hints. */
+const PLUGIN_PACKAGES: Record<MlflowPlugin, string> = {
+  'kubernetes-auth': 'mlflow-kubernetes-plugins',
+  'oidc-auth': 'mlflow-oidc-auth==7.3.1',
+};
+
+/** Each plugin is its own stack's auth app (DESIGN.md "Auth stacks"): a plugin for another stack is a mistake. */
+function checkPluginStack(plugin: MlflowPlugin | undefined, auth: AuthStack): void {
+  if (plugin === undefined || plugin === auth) return;
+  throw new AuthlabError(
+    'AUTHLAB_INVALID_ARGUMENT',
+    `the ${plugin} plugin is the ${plugin} stack's auth app, but the auth stack is ${auth}`,
+    {
+      hint:
+        plugin === 'oidc-auth'
+          ? 'Add --auth oidc-auth (auth: "oidc-auth" in the library or the config) to run the real mlflow-oidc-auth plugin, or drop --mlflow-plugin.'
+          : `Use --mlflow-plugin ${auth} for the ${auth} stack, or --auth ${plugin} for the real ${plugin} plugin.`,
+    },
+  );
 }
 
 interface MlflowContext {
@@ -531,6 +584,59 @@ interface MlflowContext {
   stateDir: string | undefined;
   kube: StartedKubeApi;
   tls: LabTls | undefined;
+  /** How the lab reaches a server it starts that presents the tracking URI's certificate. */
+  ownFetch: typeof globalThis.fetch;
+  /** The real mlflow-oidc-auth plugin's setup, when it runs inside MLflow. */
+  oidcPlugin?: OidcPluginSetup;
+}
+
+/**
+ * What the real mlflow-oidc-auth plugin gets (issue 19): the settings the emulation would use (stack.ts
+ * resolveOidcAuth, the same config section, environment and lab base), as its environment (real-plugin.ts), and
+ * under TLS the lab's certificate for its server and the lab CA for the trust variables `oidcAuth.serverTrust`
+ * names. kagenti's patches cannot be applied to it: refused (real-plugin.ts refuseKagentiPatch).
+ */
+async function prepareRealOidcPlugin(
+  config: ResolvedLabConfig,
+  idp: StartedIdp,
+  tls: LabTls | undefined,
+  env: Record<string, string | undefined>,
+  log: Logger,
+): Promise<{ setup: OidcPluginSetup; resolved: ResolvedOidcAuth }> {
+  const { resolveOidcAuth, serverTrustOf } = await import('../mlflow/auth/oidc/stack.js');
+  const { realPluginEnvironment, refuseKagentiPatch } = await import('../mlflow/auth/oidc/real-plugin.js');
+  refuseKagentiPatch(config);
+  const resolved = resolveOidcAuth({ config, idp, env, log });
+  return {
+    resolved,
+    setup: {
+      name: 'oidc-auth',
+      env: realPluginEnvironment(resolved.settings),
+      trust: serverTrustOf(config.oidcAuth.serverTrust),
+      ...(tls && { caPem: tls.trustPem, serverTls: tls.server }),
+    },
+  };
+}
+
+/**
+ * How the lab reaches a server it started that presents the tracking URI's certificate (the real oidc-auth plugin
+ * under TLS): trusting the lab CA; with TLS faults on (an expired or misnamed certificate, for clients to meet), not
+ * checking it, since the lab's own health wait and seeding are not what the faults are for.
+ */
+function ownServerFetch(tls: LabTls | undefined, trusted: typeof globalThis.fetch): typeof globalThis.fetch {
+  if (!tls || tls.faults.length === 0) return trusted;
+  let agent:
+    Promise<{ fetch: typeof import('undici').fetch; dispatcher: import('undici').Agent }> | undefined;
+  return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const { fetch: undiciFetch, dispatcher } = await (agent ??= import('undici').then((u) => ({
+      fetch: u.fetch,
+      dispatcher: new u.Agent({ connect: { rejectUnauthorized: false } }),
+    })));
+    return undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      dispatcher,
+    });
+  }) as unknown as typeof fetch;
 }
 
 /** Starts the chosen backend; the caller disposes it with the lab. */
@@ -577,10 +683,13 @@ async function startMlflow(
               : `auto: ${engine.name} answered`,
           ...(onProgress && { onProgress }),
           ...(at.stateDir !== undefined && { stateDir: at.stateDir }),
-          ...(plugin && {
-            plugin: containerPlugin(plugin, config, at, engine),
-            afterStart: () => listenOnBridge(at, engine),
-          }),
+          fetch: at.ownFetch,
+          ...(at.oidcPlugin
+            ? { plugin: at.oidcPlugin }
+            : plugin && {
+                plugin: containerPlugin(config, at, engine),
+                afterStart: () => listenOnBridge(at, engine),
+              }),
         });
         return { backend: server.kind, reason: server.reason, url: server.url, server, emulator: undefined };
       } catch (error) {
@@ -608,20 +717,23 @@ async function startMlflow(
       log: at.log,
       ...(onProgress && { onProgress }),
       ...(at.stateDir !== undefined && { stateDir: at.stateDir }),
-      ...(plugin && {
-        plugin: {
-          name: plugin,
-          kubeconfig: kubeconfigFor(
-            at.kube.url.href.replace(/\/$/, ''),
-            at.kube.serviceAccountToken,
-            at.tls?.trustPem,
-          ),
-          env: {
-            ...pluginEnv(config),
-            ...(at.tls && { SSL_CERT_FILE: at.tls.caFile, REQUESTS_CA_BUNDLE: at.tls.caFile }),
-          },
-        },
-      }),
+      fetch: at.ownFetch,
+      ...(at.oidcPlugin
+        ? { plugin: at.oidcPlugin }
+        : plugin && {
+            plugin: {
+              name: 'kubernetes-auth' as const,
+              kubeconfig: kubeconfigFor(
+                at.kube.url.href.replace(/\/$/, ''),
+                at.kube.serviceAccountToken,
+                at.tls?.trustPem,
+              ),
+              env: {
+                ...pluginEnv(config),
+                ...(at.tls && { SSL_CERT_FILE: at.tls.caFile, REQUESTS_CA_BUNDLE: at.tls.caFile }),
+              },
+            },
+          }),
     });
   } else if (choice === 'external') {
     server = await startExternalBackend({
@@ -671,14 +783,13 @@ function pluginEnv(config: ResolvedLabConfig): Record<string, string> {
  * host.docker.internal (Docker, with `host-gateway`): the bridge's gateway on this machine.
  */
 function containerPlugin(
-  name: MlflowPlugin,
   config: ResolvedLabConfig,
   at: MlflowContext,
   engine: ContainerEngine,
 ): ContainerPlugin {
   const hostName = engine.podman ? 'host.containers.internal' : 'host.docker.internal';
   return {
-    name,
+    name: 'kubernetes-auth',
     kubeconfig: kubeconfigFor(
       `${at.kube.url.protocol}//${hostName}:${at.kube.url.port}`,
       at.kube.serviceAccountToken,

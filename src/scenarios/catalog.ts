@@ -1,5 +1,6 @@
 // The failure catalog (DESIGN.md "Scenarios"): every entry reproduces its symptom against a throwaway lab with a
-// real client, then applies its fix and checks that the same call works.
+// real client, then applies its fix and checks that the same call works. The kubernetes-auth stack's entries are
+// here; each other stack's come from their own module, joined into SCENARIOS tagged with their stack.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -18,6 +19,7 @@ import {
   withLab,
   type LabRun,
 } from './support.js';
+import { OIDC_AUTH_SCENARIOS } from './oidc-auth.js';
 import type { Scenario } from './types.js';
 
 const COOKIE = '_oauth2_proxy';
@@ -54,7 +56,8 @@ const ok = (a: { status: number }) => a.status === 200;
 /** A JWT in a message shown as its first 8 characters: the catalog never prints a whole token. */
 const redactTokens = (text: string) => text.replace(/(ey[\w-]{6})[\w-]*\.[\w-]+\.[\w-]+/g, '$1…');
 
-export const SCENARIOS: Scenario[] = [
+/** oauth2-proxy in front of MLflow with the kubernetes-auth plugin's rules: the lab's default stack. */
+const KUBERNETES_AUTH_SCENARIOS: Array<Omit<Scenario, 'stack'>> = [
   {
     id: 'trailing-newline-token',
     title: 'A token with a trailing newline',
@@ -597,6 +600,12 @@ export const SCENARIOS: Scenario[] = [
         };
       }),
   },
+];
+
+/** The whole catalog: the kubernetes-auth stack's entries first (their ids predate the tag), then oidc-auth's. */
+export const SCENARIOS: Scenario[] = [
+  ...KUBERNETES_AUTH_SCENARIOS.map((s): Scenario => ({ ...s, stack: 'kubernetes-auth' })),
+  ...OIDC_AUTH_SCENARIOS,
 ];
 
 /** Every scenario's id. */

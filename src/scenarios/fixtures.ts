@@ -1,10 +1,14 @@
 // Broken credentials for downstream tests, made on a running lab so they are signed and shaped like the real thing
 // (the failure catalog's fixtures, DESIGN.md "Scenarios"). TLS faults: `createTlsFixture` in `mlflow-authlab/tls`.
+// Most work with either stack; the session cookie is the stack's own (oauth2-proxy's `_oauth2_proxy`, the
+// mlflow-oidc-auth plugin's `session`), and access tokens exist on the oidc-auth stack only.
 import { generateKeyPair, SignJWT, decodeJwt } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { AuthlabError } from '../errors.js';
+import type { AccessToken } from '../lab/access-token.js';
 import type { StartedLab } from '../lab/start-lab.js';
+import { sealSessionCookie } from '../mlflow/auth/oidc/session-cookie.js';
 import { sessionSetCookies } from '../proxy/session/cookie-chunks.js';
 import { sealSession } from '../proxy/session/cookie-codec.js';
 
@@ -13,21 +17,65 @@ export interface LabFixtures {
   tokenWithTrailingNewline(user?: string): Promise<string>;
   /** That token written to `file`; returns the path. */
   tokenFileWithTrailingNewline(file: string, user?: string): Promise<string>;
-  /** A token minted through admin-cli: valid, but for an audience the proxy does not accept. */
+  /**
+   * A token minted through admin-cli: valid, but for an audience the proxy does not accept. The oidc-auth stack
+   * refuses it only when OIDC_AUDIENCE is set (without it the plugin checks no audience at all).
+   */
   wrongAudienceToken(user?: string): Promise<string>;
   /** A token of the lab's IdP whose `exp` has passed (minted with a 1 s lifetime; resolves once it expired). */
   expiredToken(user?: string): Promise<string>;
   /** The lab's token claims, signed by another key and issued by another issuer (`https://other-issuer.invalid/dex`). */
   wrongIssuerToken(user?: string): Promise<string>;
   /**
-   * A `Cookie` header with a real `_oauth2_proxy` session for `user`, sealed with the lab proxy's secret:
-   * `valid`; `expired` (issued longer ago than cookie-expire); `tampered` (a changed signature);
-   * `first-chunk-only` (a session split in two chunks, only `_oauth2_proxy_0` sent).
+   * A `Cookie` header with a real session for `user`. kubernetes-auth: `_oauth2_proxy`, sealed with the lab proxy's
+   * secret: `valid`; `expired` (issued longer ago than cookie-expire); `tampered` (a changed signature);
+   * `first-chunk-only` (a session split in two chunks, only `_oauth2_proxy_0` sent). oidc-auth: the plugin's
+   * `session` (SESSION_COOKIE_NAME), signed with its SECRET_KEY: `valid`; `expired` (its `expires_at` passed, as when
+   * the login's token expired); `tampered` (a changed signature); the plugin's cookie is never split, so
+   * `first-chunk-only` is AUTHLAB_NOT_SUPPORTED.
    */
   sessionCookie(kind: 'valid' | 'expired' | 'tampered' | 'first-chunk-only', user?: string): Promise<string>;
+  /**
+   * oidc-auth: an access token that worked, then was replaced by a newer one for the same user (the plugin keeps one
+   * per user, §3.3): Basic credentials it refuses with 401. The user's newer token is not returned.
+   */
+  replacedAccessToken(user?: string): Promise<AccessToken>;
+  /**
+   * oidc-auth: an access token whose expiration has passed (created to expire a second later; resolves once it has,
+   * by the lab clock): Basic credentials the plugin refuses with 401, and users/current shows the past expiry.
+   */
+  expiredAccessToken(user?: string): Promise<AccessToken>;
 }
 
 const COOKIE_ATTRIBUTES = { path: '/', maxAge: 0, httpOnly: true, secure: false, sameSite: '' as const };
+
+/** Waits, in real time, until the lab clock is past `ms` (it moves with real time unless a test advanced it). */
+async function until(lab: StartedLab, ms: number): Promise<void> {
+  while (lab.clock.now() <= ms)
+    await new Promise((r) => setTimeout(r, Math.max(20, ms - lab.clock.now() + 5)));
+}
+
+function accountOf(lab: StartedLab, user: string) {
+  const account = lab.config.users.find((u) => u.name === user || u.email === user);
+  if (!account) {
+    throw new AuthlabError('AUTHLAB_UNKNOWN_USER', `no user "${user}" in the lab config`, {
+      hint: `Use one of ${lab.config.users.map((u) => u.name).join(', ')}.`,
+    });
+  }
+  return account;
+}
+
+/** Access tokens are the mlflow-oidc-auth plugin's: on the other stack, say so before asking anything. */
+function needsOidcAuth(lab: StartedLab, fixture: string): void {
+  if (lab.auth !== 'oidc-auth' || !lab.oidcAuth)
+    throw new AuthlabError(
+      'AUTHLAB_NOT_SUPPORTED',
+      `${fixture}() needs the oidc-auth stack (its access tokens)`,
+      {
+        hint: 'Start the lab with startLab({ auth: "oidc-auth" }); the kubernetes-auth stack takes bearer tokens only.',
+      },
+    );
+}
 
 export function labFixtures(lab: StartedLab): LabFixtures {
   const token = (user = 'alice') => lab.token({ user });
@@ -40,10 +88,7 @@ export function labFixtures(lab: StartedLab): LabFixtures {
     wrongAudienceToken: (user = 'alice') => lab.token({ user, client: 'admin-cli' }),
     async expiredToken(user = 'alice') {
       const t = await lab.token({ user, expiresIn: '1s' });
-      const exp = decodeJwt(t).exp! * 1000;
-      // The lab clock moves with real time unless a test advanced it; wait until exp is past on it.
-      while (lab.clock.now() <= exp)
-        await new Promise((r) => setTimeout(r, Math.max(20, exp - lab.clock.now() + 5)));
+      await until(lab, decodeJwt(t).exp! * 1000);
       return t;
     },
     async wrongIssuerToken(user = 'alice') {
@@ -54,6 +99,7 @@ export function labFixtures(lab: StartedLab): LabFixtures {
         .sign(privateKey);
     },
     async sessionCookie(kind, user = 'alice') {
+      if (lab.auth === 'oidc-auth') return pluginSessionCookie(lab, kind, user);
       const secret = lab.proxy?.options.cookieSecret;
       if (!lab.proxy || secret === undefined) {
         throw new AuthlabError('AUTHLAB_NOT_SUPPORTED', 'this lab has no proxy, so no session cookie', {
@@ -61,12 +107,7 @@ export function labFixtures(lab: StartedLab): LabFixtures {
         });
       }
       const name = lab.proxy.options.cookieName;
-      const account = lab.config.users.find((u) => u.name === user || u.email === user);
-      if (!account) {
-        throw new AuthlabError('AUTHLAB_UNKNOWN_USER', `no user "${user}" in the lab config`, {
-          hint: `Use one of ${lab.config.users.map((u) => u.name).join(', ')}.`,
-        });
-      }
+      const account = accountOf(lab, user);
       const t = await token(account.name);
       const seal = () =>
         sealSession(
@@ -92,5 +133,63 @@ export function labFixtures(lab: StartedLab): LabFixtures {
       const pairs = headers.map((h) => h.split(';')[0]!);
       return kind === 'first-chunk-only' ? pairs[0]! : pairs.join('; ');
     },
+    async replacedAccessToken(user = 'alice') {
+      needsOidcAuth(lab, 'replacedAccessToken');
+      const first = await lab.accessToken({ user });
+      await lab.accessToken({ user });
+      return first;
+    },
+    async expiredAccessToken(user = 'alice') {
+      needsOidcAuth(lab, 'expiredAccessToken');
+      // A second ahead: the plugin takes only a future expiration (§3.3 T4).
+      const expiresAt = lab.clock.now() + 1000;
+      const minted = await lab.accessToken({ user, expiration: new Date(expiresAt).toISOString() });
+      await until(lab, expiresAt);
+      return minted;
+    },
   };
+}
+
+/**
+ * The plugin's `session` cookie as its /callback leaves it after a login (mlflow-oidc-auth.md §3.1): the username,
+ * `authenticated`, and `expires_at` from the login's token, signed like Starlette's SessionMiddleware does.
+ */
+async function pluginSessionCookie(
+  lab: StartedLab,
+  kind: 'valid' | 'expired' | 'tampered' | 'first-chunk-only',
+  user: string,
+): Promise<string> {
+  const plugin = lab.oidcAuth;
+  if (kind === 'first-chunk-only' || !plugin) {
+    throw new AuthlabError(
+      'AUTHLAB_NOT_SUPPORTED',
+      kind === 'first-chunk-only'
+        ? "the mlflow-oidc-auth plugin's session cookie is never split into chunks"
+        : 'this lab runs no mlflow-oidc-auth front door, so no session cookie',
+      {
+        hint:
+          kind === 'first-chunk-only'
+            ? 'Use first-chunk-only on the kubernetes-auth stack (oauth2-proxy splits its cookie); here: valid, expired or tampered.'
+            : 'Start the lab with auth: "oidc-auth" and an MLflow backend.',
+      },
+    );
+  }
+  const account = accountOf(lab, user);
+  const now = lab.clock.now();
+  const seconds = Math.floor(now / 1000);
+  // `expired`: the login's token ran out a minute ago; the plugin ends such a session (and clears the cookie).
+  const expiresAt =
+    kind === 'expired' ? seconds - 60 : seconds + Math.floor(lab.config.idp.expiry.accessTokens / 1000);
+  const value = sealSessionCookie(
+    { username: account.email.toLowerCase(), authenticated: true, expires_at: expiresAt },
+    plugin.secretKey,
+    now,
+  );
+  // A character inside the HMAC (not its last one, whose low bits base64 decoding may ignore).
+  const at = value.lastIndexOf('.') + 5;
+  const signed =
+    kind === 'tampered'
+      ? `${value.slice(0, at)}${value[at] === 'A' ? 'B' : 'A'}${value.slice(at + 1)}`
+      : value;
+  return `${plugin.settings.SESSION_COOKIE_NAME}=${signed}`;
 }

@@ -9,9 +9,9 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
  */
 export function scenarioTable(): string {
   return [
-    '| id | symptom | fix |',
-    '| --- | --- | --- |',
-    ...SCENARIOS.map((s) => `| \`${s.id}\` | ${cell(s.symptom)} | ${cell(s.fix)} |`),
+    '| id | stack | symptom | fix |',
+    '| --- | --- | --- | --- |',
+    ...SCENARIOS.map((s) => `| \`${s.id}\` | ${s.stack} | ${cell(s.symptom)} | ${cell(s.fix)} |`),
   ].join('\n');
 }
 

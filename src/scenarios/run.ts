@@ -23,6 +23,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     return {
       id: scenario.id,
       title: scenario.title,
+      stack: scenario.stack,
       ...outcome,
       ok: outcome.reproduced && outcome.fixed,
       ms: Date.now() - began,
@@ -31,6 +32,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     return {
       id: scenario.id,
       title: scenario.title,
+      stack: scenario.stack,
       observed: '',
       reproduced: false,
       afterFix: '',

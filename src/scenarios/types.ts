@@ -1,9 +1,15 @@
 // The failure catalog's entries (DESIGN.md "Scenarios"): what users see, why, the fix, and a reproduction that
 // triggers the failure with a real client against a throwaway lab, then applies the fix and checks it.
+import type { AuthStack } from '../config/defaults.js';
 
 export interface Scenario {
   id: string;
   title: string;
+  /**
+   * The auth stack whose failure it is (DESIGN.md "Auth stacks": every stack's failures join one catalog, tagged
+   * with their stack); the reproduction runs a lab of that stack, and `byHand` talks to `up --auth <stack>`.
+   */
+  stack: AuthStack;
   /** The symptom as users meet it, in the words of the client or server that prints it. */
   symptom: string;
   cause: string;
@@ -30,6 +36,7 @@ export interface ScenarioOutcome {
 export interface ScenarioResult extends ScenarioOutcome {
   id: string;
   title: string;
+  stack: AuthStack;
   ok: boolean;
   ms: number;
   /** Set when the run itself failed (not the scenario's symptom): the lab did not start, a client crashed. */

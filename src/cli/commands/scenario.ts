@@ -66,6 +66,7 @@ function required(id: string | undefined, action: string): string {
 function describe(s: Scenario) {
   return {
     id: s.id,
+    stack: s.stack,
     title: s.title,
     symptom: s.symptom,
     cause: s.cause,
@@ -79,8 +80,15 @@ function describe(s: Scenario) {
 function list(json: boolean): void {
   if (json) return out.json(SCENARIOS.map(describe));
   const width = Math.max(...SCENARIOS.map((s) => s.id.length));
-  out.result(SCENARIOS.map((s) => `${s.id.padEnd(width)}  ${s.title}`).join('\n'));
+  const stackWidth = Math.max(...SCENARIOS.map((s) => s.stack.length));
+  out.result(
+    SCENARIOS.map((s) => `${s.id.padEnd(width)}  ${s.stack.padEnd(stackWidth)}  ${s.title}`).join('\n'),
+  );
 }
+
+/** The command that starts a lab of the scenario's stack (the default stack needs no flag). */
+const upFor = (s: Scenario) =>
+  s.stack === 'kubernetes-auth' ? 'npx mlflow-authlab up' : `npx mlflow-authlab up --auth ${s.stack}`;
 
 function show(id: string, json: boolean): void {
   const s = findScenario(id);
@@ -89,13 +97,14 @@ function show(id: string, json: boolean): void {
     [
       `${s.id}: ${s.title}`,
       '',
+      `stack    ${s.stack}`,
       `symptom  ${s.symptom}`,
       `cause    ${s.cause}`,
       `fix      ${s.fix}`,
       `client   ${s.client}`,
       `source   ${s.source}`,
       '',
-      'by hand (against "npx mlflow-authlab up"):',
+      `by hand (against "${upFor(s)}"):`,
       ...s.byHand.map((c) => `  ${c}`),
       '',
       `automated: npx mlflow-authlab scenario run ${s.id}`,

@@ -6,8 +6,16 @@ import type { StartedTestContainer } from 'testcontainers';
 import { DEFAULT_HOST } from '../../config/defaults.js';
 import { AuthlabError, isAuthlabError } from '../../errors.js';
 import { childLogger, type Logger } from '../../log.js';
-import type { ContainerEngine } from './engine.js';
-import { buildImage, contentTag, ensureImage, pinnedMlflowImage, PLUGIN_BUILD_CONTEXT } from './images.js';
+import { hostNetworkProblem, type ContainerEngine } from './engine.js';
+import { buildImage, contentTag, ensureImage, pinnedMlflowImage, PLUGIN_IMAGES } from './images.js';
+import {
+  OIDC_PLUGIN_START_TIMEOUT_MS,
+  OIDC_USERS_DB_FILE,
+  oidcPluginArgs,
+  oidcPluginEnv,
+  type MlflowPluginSetup,
+} from './plugins.js';
+import { reservePort } from './reserve-port.js';
 import {
   ensureWorkspaces,
   LineRing,
@@ -25,20 +33,40 @@ export const CONTAINER_DATA_DIR = '/mlflow';
 export const CONTAINER_KUBECONFIG = '/etc/mlflow-authlab/kubeconfig';
 /** Where the lab's CA bundle is copied under TLS. */
 export const CONTAINER_CA_FILE = '/etc/mlflow-authlab/ca.pem';
+/** Under TLS, where the certificate and key the oidc-auth plugin's server presents are copied. */
+export const CONTAINER_TLS_CERT = '/etc/mlflow-authlab/server.pem';
+export const CONTAINER_TLS_KEY = '/etc/mlflow-authlab/server-key.pem';
 /** Every container the lab starts carries these labels, so `down` and a later `up` can find leftovers. */
 export const LAB_LABEL = 'io.github.mlflow-authlab.lab';
 export const LAB_PID_LABEL = 'io.github.mlflow-authlab.pid';
 
-/** The real kubernetes-auth plugin inside the container instead of the lab's gate. */
-export interface ContainerPlugin {
-  name: 'kubernetes-auth';
-  /** A kubeconfig whose server is the lab's fake kube-apiserver as seen from inside the container. */
-  kubeconfig: string;
-  /** The plugin's MLFLOW_K8S_* settings. */
-  env: Record<string, string>;
-  /** Under the lab's TLS, the CA bundle: copied into the container, where Python's trust variables point. */
-  caPem?: string;
-}
+/**
+ * The real plugin inside the container instead of the lab's emulation: kubernetes-auth (a kubeconfig whose server is
+ * the lab's fake kube-apiserver as seen from inside the container) or oidc-auth (its settings; see "The network
+ * path" below).
+ */
+export type ContainerPlugin = MlflowPluginSetup;
+
+/*
+ * The network path of the real oidc-auth plugin. Its server must reach the lab's IdP: `requests` fetches the
+ * discovery document and the JWKS for every bearer token, authlib fetches discovery, the token endpoint and the keys
+ * at each browser login. The browser reaches the same IdP at 127.0.0.1 (the authorize endpoint), and the discovery
+ * document names every endpoint there: one issuer, one set of URLs, as a single Keycloak hostname gives. The
+ * kubernetes-auth container reaches the fake kube-apiserver through the bridge (host.containers.internal, the
+ * Kubernetes API listening on the bridge's gateway too), because its kubeconfig can name that host; the discovery
+ * document cannot: inside a bridged container 127.0.0.1 is the container itself. Rewriting the back-channel URLs for
+ * the container (Keycloak's hostname-backchannel-dynamic, kagenti's JWKS patch) would still need a host address the
+ * container reaches, and rootless Podman (slirp4netns, pasta) has none on this machine but its LAN address, where a
+ * lab IdP with well-known passwords must not listen.
+ *
+ * So this container runs on the host's network: it shares this machine's network namespace, 127.0.0.1 is the
+ * same loopback for the browser, the lab and the plugin, the discovery document's URLs hold for all three, nothing
+ * listens beyond loopback, and the plugin's own server (`--host 127.0.0.1 --port <tracking port>`) is the tracking
+ * URI, with no port mapping and no proxy between. Docker Engine and Podman on Linux do this, rootful and rootless
+ * alike (rootless Podman's host network is the host's namespace). Where containers run in a virtual machine
+ * (Docker Desktop, Podman machines), in RootlessKit's namespace (rootless Docker) or on another machine, 127.0.0.1
+ * in the container is not this machine's: the lab refuses at once and says to run the plugin as a local process.
+ */
 
 export interface ContainerBackend extends MlflowBackend {
   kind: 'container';
@@ -76,8 +104,10 @@ export interface ContainerBackendOptions {
    * bridge's gateway then, since the bridge interface exists only while a container runs.
    */
   afterStart?: () => Promise<void>;
-  /** How long MLflow may take to answer `/health` once the container runs; default 180 s. */
+  /** How long MLflow may take to answer `/health` once the container runs; default 180 s (oidc-auth: 240 s). */
   startTimeoutMs?: number;
+  /** How the lab reaches the server it starts; under TLS (the oidc-auth plugin serves it) one trusting the lab CA. */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** What the container is created with; a pure function so tests can check it for the official image too. */
@@ -87,31 +117,47 @@ export interface ContainerSpec {
   environment: Record<string, string>;
   volume: string | undefined;
   labels: Record<string, string>;
+  /** `host` for the oidc-auth plugin (see "The network path"); else the engine's default network, port mapped. */
+  network: 'host' | undefined;
 }
 
 /**
  * The container for an image: `mlflow server` with workspaces on, a SQLite store and proxied artifacts in
  * /mlflow, listening on all of the container's interfaces (the engine maps the port), as the vendor guide starts
- * it; with the plugin, `--app-name kubernetes-auth --workspace-store-uri kubernetes://` and its kubeconfig
- * (mlflow-workspaces-k8s-auth.md §1).
+ * it; with the kubernetes-auth plugin, `--app-name kubernetes-auth --workspace-store-uri kubernetes://` and its
+ * kubeconfig (mlflow-workspaces-k8s-auth.md §1); with the oidc-auth plugin, `--app-name oidc-auth` on the host's
+ * network at `listen` (see "The network path"), its settings, its database in the volume, its trust of the lab CA.
  */
 export function containerSpec(options: {
   image: string;
   stateDir?: string;
   plugin?: ContainerPlugin;
   pid?: number;
+  /** oidc-auth: the loopback address and port its server takes on the host's network. */
+  listen?: { host: string; port: number };
 }): ContainerSpec {
+  const oidc = options.plugin?.name === 'oidc-auth' ? options.plugin : undefined;
+  const listen = oidc ? (options.listen ?? { host: DEFAULT_HOST, port: CONTAINER_PORT }) : undefined;
   const command = [
     'mlflow',
     'server',
-    ...['--host', '0.0.0.0', '--port', String(CONTAINER_PORT)],
+    ...['--host', listen?.host ?? '0.0.0.0', '--port', String(listen?.port ?? CONTAINER_PORT)],
     '--enable-workspaces',
     ...['--backend-store-uri', `sqlite:///${CONTAINER_DATA_DIR}/mlflow.db`],
     '--serve-artifacts',
     ...['--artifacts-destination', `${CONTAINER_DATA_DIR}/artifacts`],
   ];
   const environment: Record<string, string> = {};
-  if (options.plugin) {
+  if (oidc) {
+    command.push(...oidcPluginArgs(oidc.serverTls && { cert: CONTAINER_TLS_CERT, key: CONTAINER_TLS_KEY }));
+    Object.assign(
+      environment,
+      oidcPluginEnv(oidc, {
+        dbFile: `${CONTAINER_DATA_DIR}/${OIDC_USERS_DB_FILE}`,
+        caFile: oidc.caPem === undefined ? undefined : CONTAINER_CA_FILE,
+      }),
+    );
+  } else if (options.plugin) {
     command.push('--app-name', options.plugin.name, '--workspace-store-uri', 'kubernetes://');
     Object.assign(environment, options.plugin.env, { KUBECONFIG: CONTAINER_KUBECONFIG });
     if (options.plugin.caPem !== undefined) {
@@ -124,6 +170,7 @@ export function containerSpec(options: {
     environment,
     volume: options.stateDir === undefined ? undefined : volumeName(options.stateDir),
     labels: { [LAB_LABEL]: 'mlflow', [LAB_PID_LABEL]: String(options.pid ?? process.pid) },
+    network: oidc ? 'host' : undefined,
   };
 }
 
@@ -147,35 +194,46 @@ export async function startContainerBackend(options: ContainerBackendOptions): P
     log.info(message);
     options.onProgress?.(message);
   };
+  const host = options.host ?? DEFAULT_HOST;
+  const oidc = options.plugin?.name === 'oidc-auth';
+  if (oidc) {
+    const problem = await hostNetworkProblem(engine);
+    if (problem) {
+      throw new AuthlabError(
+        'AUTHLAB_NOT_SUPPORTED',
+        `the real mlflow-oidc-auth plugin runs in a container on the host's network, so that it reaches the lab's IdP at 127.0.0.1 as the browser does, but ${problem}`,
+        {
+          hint: 'Run it as a local process instead: pip install mlflow==3.11.2 mlflow-oidc-auth==7.3.1, then --mlflow process --mlflow-command mlflow (or use Docker Engine or Podman on Linux).',
+        },
+      );
+    }
+  }
   if (engine.local) await removeOrphans(engine, log);
   const base = options.image ?? pinnedMlflowImage();
   await ensureImage(engine.docker, base, say);
   let image = base;
   // An image given with the plugin is used as it is: platform images (Open Data Hub's among them) ship the plugin.
   if (options.plugin && options.image === undefined) {
+    const { context, repository } = PLUGIN_IMAGES[options.plugin.name];
     const buildArgs = { BASE_IMAGE: base };
-    image = await contentTag('mlflow-authlab/mlflow-kubernetes', PLUGIN_BUILD_CONTEXT, buildArgs);
-    await buildImage(engine.docker, {
-      context: PLUGIN_BUILD_CONTEXT,
-      tag: image,
-      buildArgs,
-      onProgress: say,
-    });
+    image = await contentTag(repository, context, buildArgs);
+    await buildImage(engine.docker, { context, tag: image, buildArgs, onProgress: say });
   }
+  // On the host's network the server binds the port itself: a busy one fails here, 0 becomes a free one.
+  const listen = oidc ? { host, port: await reservePort(host, options.port) } : undefined;
   const spec = containerSpec({
     image,
     ...(options.stateDir !== undefined && { stateDir: options.stateDir }),
     ...(options.plugin && { plugin: options.plugin }),
+    ...(listen && { listen }),
   });
 
   const { LoopbackContainer } = await loopbackContainerClass();
-  const host = options.host ?? DEFAULT_HOST;
   const ring = new LineRing(RING_SIZE);
   const container = new LoopbackContainer(spec.image)
     .withCommand(spec.command)
     .withEnvironment(spec.environment)
     .withLabels(spec.labels)
-    .withExposedPorts(options.port === 0 ? CONTAINER_PORT : { container: CONTAINER_PORT, host: options.port })
     // The health wait below is the lab's own: it shows progress and ends early when the container exits.
     .withWaitStrategy(new (await readyAtOnceClass())())
     .withLogConsumer((stream: Readable) => {
@@ -184,19 +242,34 @@ export async function startContainerBackend(options: ContainerBackendOptions): P
         log.debug(line);
       });
     });
-  if (engine.local) container.bindPortsTo(host);
+  if (spec.network === 'host') container.withNetworkMode('host');
+  else {
+    container.withExposedPorts(
+      options.port === 0 ? CONTAINER_PORT : { container: CONTAINER_PORT, host: options.port },
+    );
+    if (engine.local) container.bindPortsTo(host);
+  }
   if (spec.volume)
     container.withBindMounts([{ source: spec.volume, target: CONTAINER_DATA_DIR, mode: 'rw' }]);
   else container.withAnonymousVolume(CONTAINER_DATA_DIR);
   if (options.plugin) {
+    const plugin = options.plugin;
     container.withCopyContentToContainer([
-      { content: options.plugin.kubeconfig, target: CONTAINER_KUBECONFIG, mode: 0o600 },
-      ...(options.plugin.caPem !== undefined
-        ? [{ content: options.plugin.caPem, target: CONTAINER_CA_FILE, mode: 0o644 }]
+      ...(plugin.name === 'kubernetes-auth'
+        ? [{ content: plugin.kubeconfig, target: CONTAINER_KUBECONFIG, mode: 0o600 }]
+        : []),
+      ...(plugin.caPem !== undefined
+        ? [{ content: plugin.caPem, target: CONTAINER_CA_FILE, mode: 0o644 }]
+        : []),
+      ...(plugin.name === 'oidc-auth' && plugin.serverTls
+        ? [
+            { content: plugin.serverTls.cert, target: CONTAINER_TLS_CERT, mode: 0o644 },
+            { content: plugin.serverTls.key, target: CONTAINER_TLS_KEY, mode: 0o600 },
+          ]
         : []),
     ]);
     // Docker on Linux knows host.docker.internal only when asked; Podman always adds host.containers.internal.
-    if (!engine.podman)
+    if (!engine.podman && spec.network !== 'host')
       container.withExtraHosts([{ host: 'host.docker.internal', ipAddress: 'host-gateway' }]);
   }
 
@@ -241,16 +314,22 @@ export async function startContainerBackend(options: ContainerBackendOptions): P
       }
     })());
 
-  const url = `http://${engine.local ? hostForUrl(host) : started.getHost()}:${started.getMappedPort(CONTAINER_PORT)}`;
+  const scheme = options.plugin?.name === 'oidc-auth' && options.plugin.serverTls ? 'https' : 'http';
+  const url = listen
+    ? `${scheme}://${hostForUrl(listen.host)}:${listen.port}`
+    : `http://${engine.local ? hostForUrl(host) : started.getHost()}:${started.getMappedPort(CONTAINER_PORT)}`;
   try {
     await waitForHealth(url, {
-      timeoutMs: options.startTimeoutMs ?? 180_000,
+      timeoutMs: options.startTimeoutMs ?? (oidc ? OIDC_PLUGIN_START_TIMEOUT_MS : 180_000),
+      ...(options.fetch && { fetch: options.fetch }),
       isAlive: () => exit ?? true,
       logs: () => ring.last(),
       onProgress: (m) => say(`${m}; container ${containerId.slice(0, 12)}`),
-      hint: `Its output is above; run "${engine.podman ? 'podman' : 'docker'} run --rm ${spec.image} ${spec.command.join(' ')}" to try it by hand.`,
+      hint: `Its output is above; run "${engine.podman ? 'podman' : 'docker'} run --rm${spec.network === 'host' ? ' --network host' : ''} ${spec.image} ${spec.command.join(' ')}" to try it by hand.`,
     });
-    // With the plugin, workspaces are the fake kube-apiserver's namespaces, and creating one is refused (§5).
+    // With the kubernetes-auth plugin, workspaces are the fake kube-apiserver's namespaces, and creating one is
+    // refused (§5); the oidc-auth plugin lets only its admins create them, which the lab does once it has signed one
+    // in (real-plugin.ts).
     if (!options.plugin) {
       const { supported, created } = await ensureWorkspaces(url, options.workspaces);
       if (!supported) {

@@ -78,3 +78,28 @@ export async function requireContainerEngine(timeoutMs = ENGINE_PROBE_TIMEOUT_MS
     },
   );
 }
+
+/**
+ * Why a container on the engine's host network would not share this machine's loopback, or undefined when it
+ * would. The real mlflow-oidc-auth plugin needs that (container.ts, "The network path"): Docker Engine and Podman
+ * on Linux, rootful or rootless, run the container in this machine's network namespace; Docker Desktop and Podman
+ * machines run it in a virtual machine, rootless Docker in RootlessKit's own namespace, and a remote engine on
+ * another machine, where 127.0.0.1 is not this machine's.
+ */
+export async function hostNetworkProblem(engine: ContainerEngine): Promise<string | undefined> {
+  if (!engine.local) return `${engine.name} runs its containers on another machine (DOCKER_HOST)`;
+  if (process.platform !== 'linux')
+    return `${engine.name} runs its containers in a virtual machine on ${process.platform}`;
+  let info: { OperatingSystem?: string; SecurityOptions?: string[] };
+  try {
+    info = (await engine.docker.info()) as typeof info;
+  } catch {
+    return undefined;
+  }
+  if (/docker desktop/i.test(info.OperatingSystem ?? ''))
+    return `${engine.name} is Docker Desktop, whose containers run in a virtual machine`;
+  // Podman reports name=rootless too, and its rootless host network is this machine's.
+  if (!engine.podman && (info.SecurityOptions ?? []).some((o) => /name=rootless/.test(o)))
+    return `${engine.name} is rootless Docker, whose host network is RootlessKit's namespace, not this machine's`;
+  return undefined;
+}

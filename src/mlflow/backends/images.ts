@@ -12,6 +12,18 @@ export const MLFLOW_DOCKERFILE = path.join(DOCKER_DIR, 'mlflow', 'Dockerfile');
 export const PLUGIN_BUILD_CONTEXT = path.join(DOCKER_DIR, 'mlflow-kubernetes');
 
 /**
+ * The image each real plugin runs in when no `--mlflow-image` is given: the pinned MLflow image plus the plugin,
+ * built from its directory under docker/ on first use and tagged by content (`<repository>:<hash>`).
+ */
+export const PLUGIN_IMAGES = {
+  'kubernetes-auth': { context: PLUGIN_BUILD_CONTEXT, repository: 'mlflow-authlab/mlflow-kubernetes' },
+  'oidc-auth': {
+    context: path.join(DOCKER_DIR, 'mlflow-oidc-auth'),
+    repository: 'mlflow-authlab/mlflow-oidc-auth',
+  },
+} as const;
+
+/**
  * The official MLflow image the lab runs, read from the one `FROM` line of docker/mlflow/Dockerfile, so a
  * dependency bot bumping that file bumps the lab.
  */

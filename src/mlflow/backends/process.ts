@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -9,8 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { DEFAULT_HOST } from '../../config/defaults.js';
 import { AuthlabError, isAuthlabError } from '../../errors.js';
-import { listen } from '../../listen.js';
 import { childLogger, type Logger } from '../../log.js';
+import {
+  OIDC_PLUGIN_START_TIMEOUT_MS,
+  OIDC_USERS_DB_FILE,
+  oidcPluginArgs,
+  oidcPluginEnv,
+  type OidcPluginSetup,
+} from './plugins.js';
+import { reservePort } from './reserve-port.js';
 import {
   ensureWorkspaces,
   LineRing,
@@ -45,15 +50,19 @@ export interface ProcessBackendOptions {
   log: Logger;
   onProgress?: (message: string) => void;
   reason?: string;
-  /** How long MLflow may take to answer `/health`; default 120 s. */
+  /** How long MLflow may take to answer `/health`; default 120 s (oidc-auth: 240 s). */
   startTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL on dispose; default 5 s. */
   stopGraceMs?: number;
   /**
-   * Runs the real kubernetes-auth plugin in that MLflow (it must be installed there): `--app-name kubernetes-auth
-   * --workspace-store-uri kubernetes://`, KUBECONFIG pointing at the lab's fake kube-apiserver, the plugin's env.
+   * Runs a real plugin in that MLflow (it must be installed there): kubernetes-auth with `--app-name kubernetes-auth
+   * --workspace-store-uri kubernetes://`, KUBECONFIG pointing at the lab's fake kube-apiserver and the plugin's env;
+   * or oidc-auth with `--app-name oidc-auth`, its settings, its database in the data directory and, under TLS, the
+   * lab's certificate on its server and the lab CA in its trust variables (plugins.ts).
    */
-  plugin?: { name: 'kubernetes-auth'; kubeconfig: string; env: Record<string, string> };
+  plugin?: { name: 'kubernetes-auth'; kubeconfig: string; env: Record<string, string> } | OidcPluginSetup;
+  /** How the lab reaches the server it starts; under TLS (the oidc-auth plugin serves it) one trusting the lab CA. */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** How many of the server's lines are kept for errors and `logs()`. */
@@ -82,6 +91,18 @@ export async function startProcessBackend(options: ProcessBackendOptions): Promi
       ? await mkdtemp(path.join(tmpdir(), 'authlab-mlflow-'))
       : path.join(path.resolve(options.stateDir), 'mlflow-process');
   await mkdir(path.join(dataDir, 'artifacts'), { recursive: true, mode: 0o700 });
+  const oidc = options.plugin?.name === 'oidc-auth' ? options.plugin : undefined;
+  // Under TLS the plugin serves the lab's certificate itself (plugins.ts oidcPluginArgs), from files only it reads.
+  const tlsFiles = oidc?.serverTls && {
+    cert: path.join(dataDir, 'server.pem'),
+    key: path.join(dataDir, 'server-key.pem'),
+  };
+  if (oidc?.serverTls && tlsFiles) {
+    await writeFile(tlsFiles.cert, oidc.serverTls.cert, { mode: 0o644 });
+    await writeFile(tlsFiles.key, oidc.serverTls.key, { mode: 0o600 });
+  }
+  const caFile = oidc?.caPem === undefined ? undefined : path.join(dataDir, 'ca.pem');
+  if (caFile !== undefined) await writeFile(caFile, oidc!.caPem!, { mode: 0o644 });
   const args = [
     ...prefix,
     'server',
@@ -90,15 +111,21 @@ export async function startProcessBackend(options: ProcessBackendOptions): Promi
     ...['--backend-store-uri', `sqlite:///${path.join(dataDir, 'mlflow.db')}`],
     '--serve-artifacts',
     ...['--artifacts-destination', path.join(dataDir, 'artifacts')],
-    ...(options.plugin ? ['--app-name', options.plugin.name, '--workspace-store-uri', 'kubernetes://'] : []),
+    ...(oidc
+      ? oidcPluginArgs(tlsFiles)
+      : options.plugin
+        ? ['--app-name', options.plugin.name, '--workspace-store-uri', 'kubernetes://']
+        : []),
   ];
   const env: Record<string, string> = {};
-  if (options.plugin) {
+  if (oidc) {
+    Object.assign(env, oidcPluginEnv(oidc, { dbFile: path.join(dataDir, OIDC_USERS_DB_FILE), caFile }));
+  } else if (options.plugin?.name === 'kubernetes-auth') {
     const kubeconfig = path.join(dataDir, 'kubeconfig');
     await writeFile(kubeconfig, options.plugin.kubeconfig, { mode: 0o600 });
     Object.assign(env, options.plugin.env, { KUBECONFIG: kubeconfig });
   }
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${tlsFiles ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const commandLine = [file, ...args].join(' ');
   log.info(`starting MLflow: ${commandLine}`);
   options.onProgress?.(`starting MLflow: ${commandLine}`);
@@ -151,13 +178,15 @@ export async function startProcessBackend(options: ProcessBackendOptions): Promi
       () => ring.last(),
     );
     await waitForHealth(url, {
-      timeoutMs: options.startTimeoutMs ?? 120_000,
+      timeoutMs: options.startTimeoutMs ?? (oidc ? OIDC_PLUGIN_START_TIMEOUT_MS : 120_000),
+      ...(options.fetch && { fetch: options.fetch }),
       isAlive: () => (exit === undefined ? true : `the MLflow process stopped during start-up: ${exit}`),
       logs: () => ring.last(),
       ...(options.onProgress && { onProgress: options.onProgress }),
       hint: `Check that "${options.command} server --help" works and the MLflow is 3.10 or later (workspaces); run with --verbose to see its output.`,
     });
-    // With the plugin, workspaces are the fake kube-apiserver's namespaces, and creating one is refused.
+    // With the kubernetes-auth plugin, workspaces are the fake kube-apiserver's namespaces, and creating one is
+    // refused; the oidc-auth plugin lets only its admins create them, which the lab does once it has signed one in.
     const { supported, created } = options.plugin
       ? { supported: true, created: [] }
       : await ensureWorkspaces(url, options.workspaces);
@@ -276,15 +305,6 @@ function killGroup(pid: number): void {
   } catch {
     // Gone already.
   }
-}
-
-/** Binds the port for a moment: a busy port fails here with the lab's usual hint, and 0 becomes a free port. */
-async function reservePort(host: string, port: number): Promise<number> {
-  const server = http.createServer();
-  await listen(server, host, port, 'MLflow', '--mlflow-port');
-  const { port: bound } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return bound;
 }
 
 /**

@@ -68,11 +68,14 @@ export interface WaitForHealthOptions {
    * gets the poll's error (`ECONNREFUSED`, `GET /health answered 503 …`).
    */
   fatal?: (why: string) => boolean;
+  /** How to reach the server; default the global fetch (a server the lab started under TLS: one trusting its CA). */
+  fetch?: typeof globalThis.fetch;
 }
 
 /**
- * Polls `GET <url>/health` until MLflow answers 200 `OK` (what `mlflow server` serves once its app is loaded).
- * Gives up with AUTHLAB_MLFLOW_START_FAILED naming the URL and the server's last lines.
+ * Polls `GET <url>/health` until MLflow answers 200 `OK` (what `mlflow server` serves once its app is loaded), or
+ * 200 `{"status":"ok"}`: the mlflow-oidc-auth plugin's own health route, which answers in front of MLflow's
+ * (mlflow-oidc-auth.md §4.8). Gives up with AUTHLAB_MLFLOW_START_FAILED naming the URL and the server's last lines.
  */
 export async function waitForHealth(url: string, options: WaitForHealthOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 120_000;
@@ -91,9 +94,11 @@ export async function waitForHealth(url: string, options: WaitForHealthOptions =
     const alive = options.isAlive?.() ?? true;
     if (alive !== true) throw fail(typeof alive === 'string' ? alive : 'the server stopped');
     try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(Math.max(intervalMs, 2_000)) });
+      const res = await (options.fetch ?? fetch)(`${url}/health`, {
+        signal: AbortSignal.timeout(Math.max(intervalMs, 2_000)),
+      });
       const text = await res.text();
-      if (res.status === 200 && text.trim() === 'OK') return;
+      if (res.status === 200 && (text.trim() === 'OK' || text.trim() === '{"status":"ok"}')) return;
       last = `GET /health answered ${res.status} ${JSON.stringify(text.slice(0, 100))}`;
     } catch (error) {
       last = describeFetchError(error);
@@ -130,13 +135,19 @@ const WORKSPACES_PATH = '/api/3.0/mlflow/workspaces';
 /**
  * Creates the lab's workspaces through MLflow's workspaces API: lists them, then creates the missing ones. A
  * workspace made meanwhile by someone else (RESOURCE_ALREADY_EXISTS) is fine. The `default` workspace is
- * MLflow's own and never created.
+ * MLflow's own and never created. `o.headers` go with every call: an auth app in front of MLflow (the
+ * mlflow-oidc-auth plugin) lets an admin's session through.
  */
 export async function ensureWorkspaces(
   url: string,
   workspaces: readonly LabWorkspace[],
+  o: { fetch?: typeof globalThis.fetch; headers?: Record<string, string> } = {},
 ): Promise<EnsureWorkspacesResult> {
-  const list = await fetch(url + WORKSPACES_PATH, { signal: AbortSignal.timeout(10_000) });
+  const fetch = o.fetch ?? globalThis.fetch;
+  const list = await fetch(url + WORKSPACES_PATH, {
+    headers: o.headers ?? {},
+    signal: AbortSignal.timeout(10_000),
+  });
   const listBody = await list.text();
   if (list.status === 404 || /ENDPOINT_NOT_FOUND|FEATURE_DISABLED/.test(listBody)) {
     return { supported: false, created: [] };
@@ -150,7 +161,7 @@ export async function ensureWorkspaces(
     if (w.name === 'default' || existing.has(w.name)) continue;
     const res = await fetch(url + WORKSPACES_PATH, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...o.headers, 'content-type': 'application/json' },
       body: JSON.stringify({
         name: w.name,
         ...(w.description !== undefined && { description: w.description }),

@@ -167,4 +167,35 @@ describe('authorization code + PKCE through the login page', () => {
     });
     expect(tokens.session_state).toBe(id.sid);
   });
+
+  // mlflow-oidc-auth passes OIDC_SCOPE verbatim, and its default has commas (mlflow-oidc-auth.md §2.2): measured
+  // against this IdP in its Dex flavour, the login shows, then the callback carries error=access_denied. The scope
+  // is one word no flavour knows, so nothing is granted (oidc-provider ignores unknown scope values and refuses a
+  // request that resolved to no scope at all); no code, no description.
+  test.each(['dex', 'keycloak'] as const)(
+    '%s: a comma-separated scope (openid,email,profile) grants nothing: the callback gets error=access_denied',
+    async (flavour) => {
+      const lab = await testLab((cfg) => {
+        cfg.idp.flavour = flavour;
+      });
+      const { state, url } = await start(lab, 'openid,email,profile');
+      const login = await browserLogin(url, REDIRECT, {
+        login: 'alice@example.com',
+        password: 'alice-password',
+      });
+      expect(login.loginStatus).toBe(200);
+      const callback = login.callback!;
+      expect(callback.searchParams.get('error')).toBe('access_denied');
+      expect(callback.searchParams.get('state')).toBe(state);
+      expect(callback.searchParams.has('code')).toBe(false);
+      expect(callback.searchParams.has('error_description')).toBe(false);
+      // The same login with the scopes space-separated gets a code.
+      const spaced = await start(lab, 'openid email profile');
+      const ok = await browserLogin(spaced.url, REDIRECT, {
+        login: 'alice@example.com',
+        password: 'alice-password',
+      });
+      expect(ok.callback?.searchParams.has('code')).toBe(true);
+    },
+  );
 });

@@ -1,11 +1,12 @@
-// The catalog's fixtures for downstream tests: each one fails at the lab's proxy for the documented reason, and
-// the valid counterpart passes.
+// The catalog's fixtures for downstream tests: each one fails at the lab's front door (oauth2-proxy, or the
+// mlflow-oidc-auth plugin's) for the documented reason, and the valid counterpart passes.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLab, type StartedLab } from '../../../src/index.js';
 import { labFixtures, type LabFixtures } from '../../../src/scenarios/fixtures.js';
+import { AUTH_REQUIRED, basic, bearer, callAs, oidcLabConfig } from '../../../src/scenarios/oidc-lab.js';
 import { requestError, searchAs } from '../../../src/scenarios/support.js';
 
 describe('labFixtures(lab)', () => {
@@ -62,4 +63,90 @@ describe('labFixtures(lab)', () => {
     }
     expect(logged('Error loading cookied session: cookie signature not valid, removing session')).toBe(true);
   });
+});
+
+describe('labFixtures(lab) on the oidc-auth stack', () => {
+  let lab: StartedLab;
+  let fx: LabFixtures;
+  beforeAll(async () => {
+    // OIDC_AUDIENCE set: without it the plugin checks no audience, and the admin-cli token would pass (§3.2).
+    lab = await startLab({
+      config: await oidcLabConfig({ oidcAuth: { OIDC_AUDIENCE: 'mlflow-cli' } }),
+      ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 },
+      env: {},
+    });
+    fx = labFixtures(lab);
+  });
+  afterAll(() => lab?.dispose());
+  const users = (authorization: string | undefined, cookie?: string) =>
+    callAs({ lab }, authorization, {
+      path: '/api/2.0/mlflow/users/current',
+      ...(cookie !== undefined && { headers: { cookie } }),
+    });
+
+  test('the token fixtures keep working: newline refused by Node; wrong audience, expired, wrong issuer get 401', async () => {
+    expect(await requestError(searchAs(lab, await fx.tokenWithTrailingNewline()))).toBe(
+      'ERR_INVALID_CHAR: Invalid character in header content ["authorization"]',
+    );
+    for (const token of [
+      await fx.wrongAudienceToken(),
+      await fx.expiredToken(),
+      await fx.wrongIssuerToken(),
+    ]) {
+      const a = await searchAs(lab, token);
+      expect([a.status, a.body]).toEqual([401, AUTH_REQUIRED]);
+    }
+    expect((await searchAs(lab, await lab.token({ user: 'alice' }))).status).toBe(200);
+  });
+
+  test('access tokens: a replaced one and an expired one are refused; users/current shows the past expiry', async () => {
+    const replaced = await fx.replacedAccessToken('bob');
+    expect(replaced.username).toBe('bob@example.com');
+    expect(await users(basic(replaced.username, replaced.token))).toMatchObject({
+      status: 401,
+      body: AUTH_REQUIRED,
+    });
+    const expired = await fx.expiredAccessToken();
+    expect(expired.username).toBe('alice@example.com');
+    expect(await users(basic(expired.username, expired.token))).toMatchObject({
+      status: 401,
+      body: AUTH_REQUIRED,
+    });
+    const me = JSON.parse((await users(bearer(await lab.token({ user: 'alice' })))).body) as {
+      password_expiration: string;
+    };
+    expect(Date.parse(`${me.password_expiration}Z`)).toBeLessThan(lab.clock.now());
+  });
+
+  test("session cookies are the plugin's `session`: valid passes; expired is cleared; tampered is refused", async () => {
+    const valid = await fx.sessionCookie('valid', 'carol');
+    expect(valid).toMatch(/^session=[^;]+$/);
+    const me = await users(undefined, valid);
+    expect([me.status, (JSON.parse(me.body) as { username: string }).username]).toEqual([
+      200,
+      'carol@example.com',
+    ]);
+    for (const kind of ['expired', 'tampered'] as const) {
+      const a = await users(undefined, await fx.sessionCookie(kind));
+      expect([kind, a.status, a.body]).toEqual([kind, 401, AUTH_REQUIRED]);
+    }
+    await expect(fx.sessionCookie('first-chunk-only')).rejects.toMatchObject({
+      code: 'AUTHLAB_NOT_SUPPORTED',
+      hint: expect.stringContaining('kubernetes-auth stack'),
+    });
+  });
+});
+
+test('access-token fixtures on the kubernetes-auth stack: AUTHLAB_NOT_SUPPORTED with a hint', async () => {
+  const lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 }, env: {} });
+  try {
+    const fx = labFixtures(lab);
+    for (const fixture of [fx.replacedAccessToken, fx.expiredAccessToken])
+      await expect(fixture()).rejects.toMatchObject({
+        code: 'AUTHLAB_NOT_SUPPORTED',
+        hint: expect.stringContaining('auth: "oidc-auth"'),
+      });
+  } finally {
+    await lab.dispose();
+  }
 });

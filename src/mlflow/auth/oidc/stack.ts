@@ -13,7 +13,7 @@ import { fetchTrusting } from '../../../trusted-fetch.js';
 import type { Logger } from '../../../log.js';
 import type { LabMlflow } from '../../../lab/start-lab.js';
 import { createOidcAuth, type StartedOidcAuth } from './create-oidc-auth.js';
-import { mapLabOntoPlugin, seedStore } from './lab-mapping.js';
+import { mapLabOntoPlugin, seedStore, type LabMapping } from './lab-mapping.js';
 import {
   parseOidcAuthSettings,
   SERVER_TRUST_VARIABLES,
@@ -44,7 +44,26 @@ export interface OidcAuthStack extends StartedOidcAuth {
   reset(): void;
 }
 
-export async function startOidcAuthStack(o: OidcAuthStackOptions): Promise<OidcAuthStack> {
+/** The plugin's settings as the lab resolves them, and the lab's RBAC mapped onto the plugin's model. */
+export interface ResolvedOidcAuth {
+  settings: OidcAuthSettings;
+  mapping: LabMapping;
+  /** The username the plugin reads from a client's client-credentials token (its service account's row). */
+  serviceAccountName(clientId: string, clientName: string): string;
+}
+
+/**
+ * The settings from the config's `oidcAuth:` section and the environment over what the lab fills in (its IdP, the
+ * plugin's client, the lab's groups mapped onto the plugin's model). One function for both ways the plugin runs:
+ * the lab's emulation reads them, and the real plugin gets them as its environment (real-plugin.ts), so both
+ * behave alike. Problems are a config error; what the plugin would only log is a warning.
+ */
+export function resolveOidcAuth(o: {
+  config: ResolvedLabConfig;
+  idp: Pick<StartedIdp, 'discoveryUrl'>;
+  env: Record<string, string | undefined>;
+  log: Logger;
+}): ResolvedOidcAuth {
   const { config } = o;
   const mapping = mapLabOntoPlugin(config, createRbacAuthorizer(config.rbac));
   const configuredClient = config.oidcAuth.OIDC_CLIENT_ID;
@@ -68,16 +87,26 @@ export async function startOidcAuthStack(o: OidcAuthStackOptions): Promise<OidcA
   });
   if (problems.length > 0) throw configError(`${config.source}, oidcAuth`, problems);
   for (const warning of warnings) o.log.warn(warning);
+  const keycloak = config.idp.flavour === 'keycloak';
+  return {
+    settings,
+    mapping,
+    // The username the plugin reads from a client-credentials token (preferred_username): Keycloak's service
+    // account, or the client's name in Dex.
+    serviceAccountName: (id, name) => (keycloak ? `service-account-${id}` : name),
+  };
+}
+
+export async function startOidcAuthStack(o: OidcAuthStackOptions): Promise<OidcAuthStack> {
+  const { config } = o;
+  const { settings, mapping, serviceAccountName } = resolveOidcAuth(o);
   const store = new OidcAuthStore(
     o.stateDir === undefined ? undefined : path.join(o.stateDir, 'oidc-auth', 'auth-db.json'),
   );
-  const keycloak = config.idp.flavour === 'keycloak';
   const seed = (into: OidcAuthStore) =>
     seedStore(into, config, settings, mapping, {
       provisionUsers: config.oidcAuth.provisionUsers !== false,
-      // The username the plugin reads from a client-credentials token (preferred_username): Keycloak's service
-      // account, or the client's name in Dex.
-      serviceAccountName: (id, name) => (keycloak ? `service-account-${id}` : name),
+      serviceAccountName,
     });
   // The seed alone, kept for reset(); a database kept from an earlier run is brought up to it without losing rows.
   const pristine = new OidcAuthStore();
@@ -128,11 +157,16 @@ function serverFetches(
   trusted: typeof globalThis.fetch,
   serverTrust: unknown,
 ): { fetch: typeof globalThis.fetch; loginFetch: typeof globalThis.fetch } {
-  const set = Array.isArray(serverTrust) ? (serverTrust as ServerTrustVariable[]) : SERVER_TRUST_VARIABLES;
+  const set = serverTrustOf(serverTrust);
   // certifi's bundle, as Python has it without the variables: the public roots and nothing the user's shell added.
   const system = fetchTrusting(rootCertificates.join('\n'));
   return {
     fetch: set.includes('REQUESTS_CA_BUNDLE') ? trusted : system,
     loginFetch: set.includes('SSL_CERT_FILE') ? trusted : system,
   };
+}
+
+/** `oidcAuth.serverTrust` as checked by the config (a list of the trust variables), else both (the default). */
+export function serverTrustOf(serverTrust: unknown): readonly ServerTrustVariable[] {
+  return Array.isArray(serverTrust) ? (serverTrust as ServerTrustVariable[]) : SERVER_TRUST_VARIABLES;
 }
