@@ -216,6 +216,24 @@ export async function createIdp(options: IdpOptions): Promise<StartedIdp> {
     });
     res.status(page.status).type('html').send(page.html);
   });
+  if (spec.name === 'keycloak') {
+    // Keycloak 18+ refuses an RP-initiated logout that names where to go back but not who asks: without
+    // id_token_hint or client_id it shows its error page and logs a LOGOUT_ERROR event (keycloak/keycloak#12680,
+    // #24213; its 2022 logout changes). mlflow-oidc-auth's /logout sends exactly that (mlflow-oidc-auth.md §3.1, L7).
+    router.get(spec.routes.end_session, (req, res, next) => {
+      const params = new URL(req.url, issuer).searchParams;
+      if (!params.has('post_logout_redirect_uri') || params.has('id_token_hint') || params.has('client_id'))
+        return next();
+      log.warn(
+        `type="LOGOUT_ERROR", realmName="${issuerRealm(issuer)}", clientId="null", userId="null", ipAddress="${req.socket.remoteAddress ?? ''}", error="invalid_request", reason="Either the parameter 'client_id' or the parameter 'id_token_hint' is required when 'post_logout_redirect_uri' is used."`,
+      );
+      const page = authorizationErrorPage(spec.name, {
+        error: 'invalid_request',
+        error_description: 'Missing parameters: id_token_hint',
+      });
+      res.status(page.status).type('html').send(page.html);
+    });
+  }
   router.use((req, res) => handler(req, res));
   app.use(path, router);
   // Outside the issuer path Dex answers with Go's plain 404.
@@ -332,4 +350,9 @@ function offlineAccessWithoutConsent(spec: FlavourSpec) {
     }
     await next();
   };
+}
+
+/** The realm's name, the last segment of a Keycloak issuer (`…/realms/<name>`). */
+function issuerRealm(issuer: string): string {
+  return issuer.slice(issuer.lastIndexOf('/') + 1);
 }

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import * as oidc from 'openid-client';
-import { describe, expect, test } from 'vitest';
-import { relyingParty, testLab } from '../helpers.js';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { startLab } from '../../../src/lab/start-lab.js';
+import { defaultLabObject, FIXTURES, relyingParty, testLab } from '../helpers.js';
 
 describe('discovery, userinfo and the other endpoints', () => {
   test('Dex discovery document: indented, the endpoints the lab serves, sorted grants', async () => {
@@ -50,6 +52,37 @@ describe('discovery, userinfo and the other endpoints', () => {
     expect(doc.token_endpoint).toBe(`${lab.issuer}/protocol/openid-connect/token`);
     expect(doc.jwks_uri).toBe(`${lab.issuer}/protocol/openid-connect/certs`);
     expect((await fetch(doc.jwks_uri!)).status).toBe(200);
+  });
+
+  // Keycloak 18+: a logout naming post_logout_redirect_uri without id_token_hint or client_id is refused with its
+  // error page (keycloak/keycloak#12680, #24213), which is what mlflow-oidc-auth's /logout sends (§3.1, L7).
+  test('Keycloak flavour: a logout with post_logout_redirect_uri but neither id_token_hint nor client_id is refused', async () => {
+    const lines: string[] = [];
+    const push = (line: string) => void lines.push(line);
+    const cfg = await defaultLabObject();
+    cfg.idp.flavour = 'keycloak';
+    cfg.rbac = [path.join(FIXTURES, 'rbac/default-lab.yaml')];
+    const lab = await startLab({
+      config: cfg as never,
+      ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 },
+      env: {},
+      log: { debug() {}, info: push, warn: push, error: push },
+    });
+    onTestFinished(() => lab.dispose());
+    const endSession = `${lab.issuer}/protocol/openid-connect/logout`;
+    const back = encodeURIComponent('http://127.0.0.1:4180/oidc/ui/auth');
+    const refused = await fetch(`${endSession}?post_logout_redirect_uri=${back}`);
+    const html = await refused.text();
+    expect([refused.status, refused.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
+    expect(html).toContain('<h2 class="theme-heading">We are sorry...</h2>');
+    expect(html).toContain('<p id="error">Missing parameters: id_token_hint</p>');
+    expect(lines.join('\n')).toContain(
+      `error="invalid_request", reason="Either the parameter 'client_id' or the parameter 'id_token_hint' is required when 'post_logout_redirect_uri' is used."`,
+    );
+    // Without a redirect Keycloak asks the user to confirm instead.
+    const confirm = await fetch(endSession);
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toContain('<form');
   });
 
   test('userinfo returns the token claims; Dex errors for a missing and a bad bearer', async () => {
