@@ -5,6 +5,7 @@
 // after-request hooks. Listens on the tracking URI's port, in place of oauth2-proxy.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import type { JWTPayload } from 'jose';
 import { createClock, type LabClock } from '../../../clock.js';
 import { DEFAULT_HOST } from '../../../config/defaults.js';
 import { refuseAsGoDoes } from '../../../go-http.js';
@@ -21,6 +22,7 @@ import {
 } from './errors.js';
 import { afterRequest, beforeRequest, experimentPermission } from './hooks.js';
 import { ProviderClient, TokenRejected } from './oidc-provider-client.js';
+import { pythonB64decode } from './python-base64.js';
 import {
   openSessionCookie,
   sealSessionCookie,
@@ -118,6 +120,17 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
     clock,
     cacheTtlSeconds: settings.OIDC_JWKS_CACHE_TTL_SECONDS,
   });
+  const bearers = verifiedBearers(
+    provider,
+    settings.OIDC_AUDIENCE,
+    clock,
+    settings.OIDC_JWKS_CACHE_TTL_SECONDS,
+  );
+  /**
+   * `METHOD path`s the plugin's REST API does not serve. Its answer depends on nothing else (`handleApi` finds no
+   * route), so it is looked for once per path, not on every call; bounded, the oldest forgotten first.
+   */
+  const apiMisses = boundedSet(MAX_REMEMBERED_PATHS);
   const mlflow = mlflowReader(config, upstream, agent);
   const deps: OidcAuthDeps = { store, settings, mlflow, now: () => clock.now() };
   const unprotected = config.kagentiPatch
@@ -147,7 +160,8 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
     const q = target.indexOf('?');
     const path = q < 0 ? target : target.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-    const body = await readBody(req);
+    // Most calls carry no body (GETs): then no promise or listeners for it.
+    const body = bodiless(req) ? NO_BODY : await readBody(req);
     const method = req.method ?? 'GET';
 
     // SessionMiddleware: the signed cookie, or an empty session.
@@ -218,16 +232,19 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
       identity = who;
     }
 
-    // The plugin's own routers.
-    const own = await ownRoute(request, identity, session, req);
+    // The plugin's own routers. Each step below awaits only where it has work: most calls are MLflow's, and a
+    // promise per step is a measurable share of what the front door adds to them (issue 19's bench).
+    const ownAnswer = ownRoute(request, identity, session, req);
+    const own = ownAnswer === undefined ? undefined : await ownAnswer;
     if (own) return answer(own.status, own.body, own.contentType, own.headers);
-    if (identity) {
+    if (identity && !apiMisses.has(`${method} ${path}`)) {
       const api = await handleApi(deps, request, identity);
       if (api) return answer(api.status, api.body, api.contentType);
+      apiMisses.add(`${method} ${path}`);
     }
 
     // fastapi_permission_middleware: MLflow's FastAPI-native routes (§4.6).
-    if (identity && !identity.isAdmin) {
+    if (identity && !identity.isAdmin && isFastapiNative(path)) {
       const denied = await fastapiPermission(request, identity);
       if (denied) return fail(denied);
     }
@@ -239,26 +256,29 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
     } else if (!open) return fail(detailError(401, AUTHENTICATION_REQUIRED));
     const upstreamAnswer = await forward(req, target, body);
     let payload = upstreamAnswer.payload;
-    const headers: Headers = { ...upstreamAnswer.headers };
+    let headers: Headers = upstreamAnswer.headers;
     if (
       identity &&
       upstreamAnswer.status < 400 &&
       /json/.test(String(headerOf(headers, 'content-type') ?? ''))
     ) {
-      const parsed = parseJsonObject(payload, 'application/json');
-      const after = await afterRequest(deps, request, identity, {
-        status: upstreamAnswer.status,
-        json: parsed,
-      });
+      const after = await afterRequest(
+        deps,
+        request,
+        identity,
+        new LazyJsonAnswer(upstreamAnswer.status, payload),
+      );
       if (after?.error) return fail(after.error);
       if (after?.json !== undefined) {
         payload = Buffer.from(JSON.stringify(after.json));
+        headers = { ...headers };
         setHeader(headers, 'content-length', String(payload.length));
       }
     }
     const cookies = sessionHeaders();
     if (cookies.length > 0) {
       const prior = headerOf(headers, 'set-cookie');
+      headers = { ...headers };
       setHeader(headers, 'set-cookie', [...cookies, ...[prior ?? []].flat().map(String)]);
     }
     res.writeHead(upstreamAnswer.status, headers);
@@ -279,7 +299,9 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
       return { username, isAdmin: user?.isAdmin ?? false, user, method };
     };
     if (authorization.startsWith('Basic ')) {
-      const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
+      // `base64.b64decode(...).decode("utf-8")`: Node's decoder also reads unpadded, URL-safe and non-ASCII input.
+      const decoded = pythonUtf8(pythonB64decode(authorization.slice(6)));
+      if (decoded === undefined) return undefined;
       const colon = decoded.indexOf(':');
       if (colon < 0) return undefined;
       const username = decoded.slice(0, colon).toLowerCase();
@@ -288,7 +310,7 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
     }
     if (authorization.startsWith('Bearer ')) {
       try {
-        const claims = await provider.verifyBearer(authorization.slice(7), settings.OIDC_AUDIENCE);
+        const claims = await bearers.verify(authorization.slice(7));
         const name =
           (typeof claims.email === 'string' && claims.email) ||
           (typeof claims.preferred_username === 'string' && claims.preferred_username) ||
@@ -315,28 +337,41 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
     return identityOf(username, 'session');
   }
 
+  /** The routes `fastapi_permission_middleware` checks: `/v1/traces*` (open with kagenti's patch). */
+  function isFastapiNative(path: string): boolean {
+    return path.startsWith('/v1/traces') && !config.kagentiPatch;
+  }
+
   /** `fastapi_permission_middleware` for `/v1/traces*` (EDIT on the experiment its header names). */
   async function fastapiPermission(
     request: OidcRequest,
     identity: OidcIdentity,
   ): Promise<OidcAuthError | undefined> {
-    if (!request.path.startsWith('/v1/traces') || config.kagentiPatch) return undefined;
     const id = request.headers['x-mlflow-experiment-id'];
     const experimentId = Array.isArray(id) ? id[0] : id;
     if (!experimentId) return fastapiPermissionDenied();
-    const resolved = await experimentPermission(deps, experimentId, identity, request.workspace);
-    return resolved.permission.canUpdate ? undefined : fastapiPermissionDenied();
+    try {
+      const resolved = await experimentPermission(deps, experimentId, identity, request.workspace);
+      return resolved.permission.canUpdate ? undefined : fastapiPermissionDenied();
+    } catch (error) {
+      // The middleware's `except Exception`: a failed lookup (an id MLflow refuses) is its plain 403 too.
+      log.error(
+        `FastAPI permission middleware error: ${error instanceof OidcAuthError ? 'MlflowException' : (error as Error)?.name}`,
+      );
+      return fastapiPermissionDenied();
+    }
   }
 
-  /** The plugin's own routes that the front door answers itself: health, UI, login, callback, logout, status. */
-  async function ownRoute(
+  /**
+   * The plugin's own routes that the front door answers itself: health, UI, login, callback, logout, status. Not
+   * one of them: undefined at once, not a promise of it.
+   */
+  function ownRoute(
     request: OidcRequest,
     identity: OidcIdentity | undefined,
     session: SessionData,
     req: http.IncomingMessage,
-  ): Promise<
-    { status: number; body: string; contentType: string; headers?: Record<string, string> } | undefined
-  > {
+  ): OwnAnswer | Promise<OwnAnswer> | undefined {
     const json = (status: number, value: unknown) => ({
       status,
       body: JSON.stringify(value),
@@ -581,17 +616,86 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
   return { url, secretKey, dispose, [Symbol.asyncDispose]: dispose };
 }
 
+/** How many verified bearer tokens are remembered; the oldest goes first. */
+const MAX_VERIFIED_BEARERS = 10_000;
+/** How many paths the REST API does not serve are remembered (artifact paths are endless). */
+const MAX_REMEMBERED_PATHS = 10_000;
+
+/** A Set that forgets its oldest entry when full. */
+function boundedSet(max: number) {
+  const set = new Set<string>();
+  return {
+    has: (key: string) => set.has(key),
+    add(key: string) {
+      if (set.size >= max) set.delete(set.values().next().value!);
+      set.add(key);
+    },
+  };
+}
+
+/**
+ * `validate_token` with the answers remembered. A client sends the same token on every call, and an RS256 check with
+ * its key import cost ~0.3 ms of CPU per call (issue 19's bench: the front door at 0.12× a direct call). All but the
+ * time checks give the same answer for as long as the key set does (the audience is the front door's, fixed), so a
+ * token is remembered with the key set in force when it passed (the provider's cache hands out the same object until
+ * it fetches again), and the time checks run on every call with `validate_token`'s rules (`exp` in the future, `nbf`
+ * and `iat` not, no leeway; each only when present). A token that fails them, or whose key set was fetched again
+ * since, gets the full check again, which throws (and so logs) the plugin's reason, or passes and is remembered anew.
+ * With OIDC_JWKS_CACHE_TTL_SECONDS ≤ 0 the key set is fetched for every token: nothing to remember it against, and
+ * no extra fetch.
+ */
+function verifiedBearers(
+  provider: ProviderClient,
+  audience: string | undefined,
+  clock: LabClock,
+  cacheTtlSeconds: number,
+) {
+  type Entry = { token: string; jwks: object; claims: JWTPayload };
+  const remembered = new Map<string, Entry>();
+  // A Map lookup hashes the whole token (~1 kB) on every call; the entry last used is compared with it first.
+  let last: Entry | undefined;
+  const inTime = ({ exp, nbf, iat }: JWTPayload) => {
+    const nowMs = clock.now();
+    // jose's `exp` and `nbf` checks compare whole seconds; the provider's `iat` check does not.
+    const now = Math.floor(nowMs / 1000);
+    return (
+      (exp === undefined || exp > now) &&
+      (nbf === undefined || nbf <= now) &&
+      (iat === undefined || iat <= nowMs / 1000)
+    );
+  };
+  return {
+    async verify(token: string): Promise<JWTPayload> {
+      if (cacheTtlSeconds <= 0) return provider.verifyBearer(token, audience);
+      // The provider's first step too (a discovery or JWKS failure throws here as it would there); its next load()
+      // in verifyBearer then reads the cache.
+      const { jwks } = await provider.load();
+      const entry = last?.token === token ? last : remembered.get(token);
+      if (entry !== undefined && entry.jwks === jwks && inTime(entry.claims)) {
+        last = entry;
+        return entry.claims;
+      }
+      remembered.delete(token);
+      const claims = await provider.verifyBearer(token, audience);
+      // Had a bad signature made the provider fetch the key set again, `jwks` is no longer the cached one and this
+      // entry is never used: the next call checks the token in full against the new set.
+      if (remembered.size >= MAX_VERIFIED_BEARERS) remembered.delete(remembered.keys().next().value!);
+      last = { token, jwks, claims };
+      remembered.set(token, last);
+      return claims;
+    },
+  };
+}
+
 /** MLflow's stores as the hooks read them: straight to MLflow, past the plugin, in a workspace. */
 function mlflowReader(config: OidcAuthConfig, upstream: URL, agent: http.Agent): MlflowReader {
   return {
     async call(method, path, o = {}) {
       const query = o.query ? `?${new URLSearchParams(o.query)}` : '';
-      const body = o.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(o.json));
-      const headers: http.IncomingHttpHeaders = {
-        accept: 'application/json',
-        ...(o.json !== undefined && { 'content-type': 'application/json' }),
-        ...(o.workspace !== undefined && { 'x-mlflow-workspace': o.workspace }),
-      };
+      const body = o.json === undefined ? NO_BODY : Buffer.from(JSON.stringify(o.json));
+      const headers: http.IncomingHttpHeaders = { accept: 'application/json' };
+      if (o.json !== undefined) headers['content-type'] = 'application/json';
+      if (o.workspace !== undefined) headers['x-mlflow-workspace'] = o.workspace;
       let answer: InProcessResponse;
       if (config.inProcess)
         answer = await config.inProcess({ method, url: `${path}${query}`, headers }, body);
@@ -618,10 +722,7 @@ function mlflowReader(config: OidcAuthConfig, upstream: URL, agent: http.Agent):
           req.on('error', reject);
           req.end(body);
         });
-      return {
-        status: answer.status,
-        json: parseJsonObject(answer.payload, 'application/json'),
-      } satisfies MlflowAnswer;
+      return new LazyJsonAnswer(answer.status, answer.payload);
     },
   };
 }
@@ -638,6 +739,39 @@ function writeText(
   for (const [k, v] of Object.entries(extra)) if (!(Array.isArray(v) && v.length === 0)) headers[k] = v;
   res.writeHead(status, headers);
   res.end(payload);
+}
+
+const NO_BODY = Buffer.alloc(0);
+
+/**
+ * An answer of MLflow's with its JSON object parsed when first read: the workspace check reads only the status, and
+ * the after-request hook reads the body only on the routes it has a handler for (a search's answer can be large).
+ * A class, not an object literal with a getter: V8 puts a literal's getter in an AccessorPair it allocates in the
+ * old generation, and each such pair, long dead, held the getter's closure and so the whole request (req, res, the
+ * answer) through every young-generation collection until the next full one: the front door's GC cost several
+ * times the direct call's (issue 19's bench).
+ */
+class LazyJsonAnswer implements MlflowAnswer {
+  #json: Record<string, unknown> | undefined | null = null;
+
+  constructor(
+    readonly status: number,
+    private readonly payload: Buffer,
+  ) {}
+
+  get json(): Record<string, unknown> | undefined {
+    if (this.#json === null) this.#json = parseJsonObject(this.payload, 'application/json');
+    return this.#json;
+  }
+}
+
+/**
+ * A request that has no body by HTTP/1.1's framing (RFC 9112 §6.3): no Transfer-Encoding, no Content-Length or 0.
+ * Node's server consumes its (empty) end itself once the answer is written.
+ */
+function bodiless(req: http.IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -664,16 +798,29 @@ function parseJsonObject(body: Buffer, contentType: string | undefined): Record<
   }
 }
 
+/** Starlette's `cookie_parser`: the last cookie of a name wins, `http.cookies._unquote` on its value. */
 function cookieValue(header: string | undefined, name: string): string | undefined {
+  let value: string | undefined;
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name)
-      return part
-        .slice(eq + 1)
-        .trim()
-        .replace(/^"|"$/g, '');
+    if (eq > 0 && part.slice(0, eq).trim() === name) value = part.slice(eq + 1).trim();
   }
-  return undefined;
+  if (value === undefined || value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value;
+  return value
+    .slice(1, -1)
+    .replace(/\\(?:([0-3][0-7][0-7])|(.))/gs, (_m, octal: string | undefined, c: string) =>
+      octal !== undefined ? String.fromCharCode(parseInt(octal, 8)) : c,
+    );
+}
+
+/** `bytes.decode("utf-8")`: undefined where Python raises (a BOM is kept, as Python keeps it). */
+function pythonUtf8(bytes: Buffer | undefined): string | undefined {
+  if (bytes === undefined) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `_is_document_request`: `Sec-Fetch-Dest: document`, or, without Sec-Fetch-Dest, an Accept that names HTML. */
@@ -715,6 +862,9 @@ function randomAlphanumeric(length: number): string {
 }
 
 type Headers = Record<string, string | number | string[]>;
+
+type OwnAnswer =
+  { status: number; body: string; contentType: string; headers?: Record<string, string> } | undefined;
 
 function headerOf(headers: Headers, name: string) {
   for (const k of Object.keys(headers)) if (k.toLowerCase() === name) return headers[k];
