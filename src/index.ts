@@ -43,6 +43,7 @@ export {
   type GateDecision,
   type StartedGate,
 } from './mlflow/auth/kubernetes/create-gate.js';
+export type { AuthApp } from './mlflow/auth/auth-app.js';
 export { gateOptionsFrom, type GateOptions } from './mlflow/auth/kubernetes/options.js';
 export { httpReviewer, inProcessReviewer, type AccessReviewer } from './mlflow/auth/kubernetes/reviewer.js';
 export { createMlflowEmulator, type StartedEmulator } from './mlflow/emulator/create-emulator.js';

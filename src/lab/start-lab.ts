@@ -37,6 +37,7 @@ import { createKubeApi, type StartedKubeApi } from '../kube/create-kube-api.js';
 import { kubeconfigFor } from '../kube/kubeconfig.js';
 import { createRbacAuthorizer } from '../kube/rbac.js';
 import { createGate, type StartedGate } from '../mlflow/auth/kubernetes/create-gate.js';
+import type { AuthApp } from '../mlflow/auth/auth-app.js';
 import type { OidcAuthStack, ResolvedOidcAuth } from '../mlflow/auth/oidc/stack.js';
 import type { OidcPluginSetup } from '../mlflow/backends/plugins.js';
 import { gateOptionsFrom } from '../mlflow/auth/kubernetes/options.js';
@@ -169,6 +170,11 @@ export interface StartedLab<K extends MlflowBackendKind = MlflowBackendKind> {
   readonly auth: AuthStack;
   /** The mlflow-oidc-auth front door (the oidc-auth stack), in place of the proxy and the gate. */
   readonly oidcAuth: OidcAuthStack | undefined;
+  /**
+   * The stack's auth app as the lab emulates it (the gate, or the oidc-auth front door), one contract for both;
+   * undefined when a real plugin runs inside MLflow (`mlflow.plugin`) or no MLflow runs.
+   */
+  readonly authApp: AuthApp | undefined;
   readonly issuer: string;
   readonly tokenEndpoint: string;
   readonly discoveryUrl: string;
@@ -394,6 +400,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     (proxy?.url ?? oidcAuth?.url)?.href.replace(/\/$/, '') ??
     (options.mlflow?.plugin === 'oidc-auth' ? mlflow?.url : undefined);
   const kubeApiUrl = kube.url.href.replace(/\/$/, '');
+  const authApp: AuthApp | undefined = gate ?? oidcAuth;
 
   let disposed = false;
   const live = () => {
@@ -427,6 +434,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
     gate,
     auth,
     oidcAuth,
+    authApp,
     issuer: idp.issuer,
     tokenEndpoint: idp.tokenEndpoint,
     discoveryUrl: idp.discoveryUrl,
@@ -479,8 +487,7 @@ export async function startLab<B extends MlflowBackendChoice = 'emulator'>(
         );
       }
       mlflow?.server.reset?.();
-      gate?.clearCache();
-      oidcAuth?.reset();
+      authApp?.reset();
     },
     info: () => ({
       ...(trackingUri !== undefined && { trackingUri }),

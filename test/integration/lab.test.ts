@@ -113,6 +113,9 @@ describe("the lab's MLflow (emulator backend)", () => {
       });
     expect((await create()).status).toBe(200);
     expect((await create()).status).toBe(400); // already exists
+    // The stack's auth app (DESIGN.md "Auth stacks"): the gate, behind the proxy; reset() resets it too.
+    expect(lab.authApp).toBe(lab.gate);
+    expect([lab.authApp?.stack, lab.authApp?.frontDoor]).toEqual(['kubernetes-auth', false]);
     lab.reset();
     expect((await create()).status).toBe(200);
     const url = lab.mlflow!.url;
@@ -123,6 +126,7 @@ describe("the lab's MLflow (emulator backend)", () => {
   test('mlflow: { backend: "none" } starts no MLflow', async () => {
     await using lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0 }, mlflow: { backend: 'none' } });
     expect(lab.mlflow).toBeUndefined();
+    expect(lab.authApp).toBeUndefined();
     expect(lab.info()).toEqual({
       auth: 'kubernetes-auth',
       issuer: lab.issuer,

@@ -118,6 +118,7 @@ function defaultSettings(lab: StartedLab): Record<string, string> {
  */
 async function provesThePlugin(lab: StartedLab, fetcher: typeof fetch = fetch): Promise<void> {
   expect(lab.oidcAuth).toBeUndefined();
+  expect(lab.authApp).toBeUndefined();
   expect(lab.proxy).toBeUndefined();
   expect(lab.gate).toBeUndefined();
   expect(lab.trackingUri).toBe(lab.mlflow!.url);

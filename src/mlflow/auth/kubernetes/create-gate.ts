@@ -2,6 +2,7 @@
 // real plugin (mlflow-workspaces-k8s-auth.md §10.2, in order): unprotected paths → workspace resolution (flat
 // errors) → identity (nested errors) → rule lookup → deny / workspace-required → broad review → per-name reviews →
 // collection policies → run-owner rewrite → upstream → response filters.
+import type { AuthApp } from '../auth-app.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -76,7 +77,8 @@ export interface InProcessResponse {
   payload: Buffer;
 }
 
-export interface StartedGate {
+export interface StartedGate extends AuthApp {
+  readonly stack: 'kubernetes-auth';
   url: URL;
   /**
    * The gate's request handler, for a proxy in the same process: it resolves once the response is finished. The
@@ -819,6 +821,9 @@ export async function createGate(config: GateConfig): Promise<StartedGate> {
     decisions: recentDecisions,
     controlToken,
     clearCache: () => cache.clear(),
+    stack: 'kubernetes-auth',
+    frontDoor: false,
+    reset: () => cache.clear(),
     dispose,
     [Symbol.asyncDispose]: dispose,
   };

@@ -1,6 +1,7 @@
 // The oidc-auth stack as the lab composes it (DESIGN.md "Auth stacks"): the plugin's settings from the config's
 // `oidcAuth:` section and the environment over what the lab fills in (its IdP, the plugin's client, the lab's groups
 // mapped onto the plugin's model), the plugin's database seeded for the lab, and the front door on the tracking URI.
+import type { AuthApp } from '../auth-app.js';
 import type http from 'node:http';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
@@ -35,7 +36,8 @@ export interface OidcAuthStackOptions {
   log: Logger;
 }
 
-export interface OidcAuthStack extends StartedOidcAuth {
+export interface OidcAuthStack extends StartedOidcAuth, AuthApp {
+  readonly stack: 'oidc-auth';
   /** The plugin's settings as resolved (config, environment, what the lab fills in). */
   readonly settings: OidcAuthSettings;
   /** The plugin's database. */
@@ -132,6 +134,8 @@ export async function startOidcAuthStack(o: OidcAuthStackOptions): Promise<OidcA
     secretKey: front.secretKey,
     settings,
     store,
+    stack: 'oidc-auth',
+    frontDoor: true,
     reset: () => store.restore(seeded),
   };
 }

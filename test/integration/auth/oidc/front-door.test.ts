@@ -546,6 +546,13 @@ describe('oidc-auth stack: lab lifecycle', () => {
       headers: basic(minted.username, minted.token),
     });
     expect(ok.status).toBe(200);
+    // The stack's auth app is its own front door, the tracking URI.
+    expect(lab.authApp).toBe(lab.oidcAuth);
+    expect([lab.authApp?.stack, lab.authApp?.frontDoor, lab.authApp?.url.href]).toEqual([
+      'oidc-auth',
+      true,
+      `${lab.trackingUri}/`,
+    ]);
     lab.reset();
     const gone = await call(lab, 'GET', '/api/2.0/mlflow/users/current', {
       headers: basic(minted.username, minted.token),
