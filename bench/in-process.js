@@ -1,5 +1,6 @@
 // In-process start to ready, in a fresh process each time so every round pays the same module loading and cold
-// JIT a test file pays in its beforeAll: `node bench/in-process.js ours|reference|emulator` prints one JSON line.
+// JIT a test file pays in its beforeAll: `node bench/in-process.js ours|oidc-auth|reference|emulator` prints one JSON
+// line.
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -8,6 +9,14 @@ const STARTERS = {
     const { startLab } = await import(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
     return async () => {
       const lab = await startLab({ ports: { idp: 0, mlflow: 0 } });
+      return () => lab.dispose();
+    };
+  },
+  // The same lab with the oidc-auth stack (issue 19): the mlflow-oidc-auth front door, the IdP as Keycloak.
+  async 'oidc-auth'() {
+    const { startLab } = await import(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
+    return async () => {
+      const lab = await startLab({ auth: 'oidc-auth', ports: { idp: 0, mlflow: 0 } });
       return () => lab.dispose();
     };
   },

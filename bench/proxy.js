@@ -206,7 +206,7 @@ async function check(target) {
 }
 
 /** Interleaved one for one over one keep-alive socket each, timed from request to the last byte. */
-async function latencyPairs(a, b, n) {
+export async function latencyPairs(a, b, n) {
   const agentA = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const agentB = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const ours = [];
@@ -234,27 +234,28 @@ function timed(target, agent) {
 }
 
 /** The value below which a fraction q of the samples fall (nearest rank). */
-function quantile(values, q) {
+export function quantile(values, q) {
   const s = [...values].sort((x, y) => x - y);
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
 }
 
-function median(values) {
+export function median(values) {
   const s = [...values].sort((x, y) => x - y);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /**
- * The lab as users run it: `mlflow-authlab up --json` with the emulator, a process of its own. alice's token comes
+ * The lab as users run it: `mlflow-authlab up --json` with the emulator, a process of its own (`args` added to
+ * up's, e.g. another auth stack; `env` to the environment, e.g. a profiler's NODE_OPTIONS). alice's token comes
  * from its token endpoint by the password grant, as `mlflow-authlab token` gets it.
  */
-export async function startLabProcess() {
+export async function startLabProcess(args = [], env = {}) {
   const child = spawn(
     process.execPath,
-    UP_ARGS,
+    [...UP_ARGS, ...args],
     // The banner and warnings go to stderr, kept for an error message only.
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));

@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { EMULATOR_FIGURES, emulatorLatency } from './emulator.js';
 import { processCpuMs } from './process-cpu.js';
+import { OIDC_AUTH_FIGURES, oidcAuthCost } from './oidc-auth.js';
 import { PROXY_FIGURES, proxyCost } from './proxy.js';
 import { SOAK_FIGURES, soak } from './soak.js';
 import { TOKEN_REQUEST, UP_ARGS } from './lab.js';
@@ -119,7 +120,13 @@ process.once('SIGTERM', () => process.exit(143));
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'authlab-bench-'));
 /** Rows without a `reference` of their own are read against oauth2-mock-server. */
-const ALL_FIGURES = [...FIGURES, ...EMULATOR_FIGURES, ...PROXY_FIGURES, ...SOAK_FIGURES];
+const ALL_FIGURES = [
+  ...FIGURES,
+  ...EMULATOR_FIGURES,
+  ...PROXY_FIGURES,
+  ...OIDC_AUTH_FIGURES,
+  ...SOAK_FIGURES,
+];
 const samples = Object.fromEntries(ALL_FIGURES.map((f) => [f.id, { ours: [], reference: [] }]));
 const loadRuns = [];
 const began = performance.now();
@@ -149,19 +156,25 @@ async function main() {
   console.log('  process start to ready: done');
 
   for (let round = 0; round < ROUNDS; round++) {
-    // The emulator alone (issue 3) in the same rounds, first or last in turn.
-    const sequence = round % 2 === 0 ? [...order(round), 'emulator'] : ['emulator', ...order(round)];
+    // The emulator alone (issue 3) and the lab with the oidc-auth stack (issue 19) in the same rounds, first or
+    // last in turn.
+    const extra = ['emulator', 'oidc-auth'];
+    const sequence =
+      round % 2 === 0 ? [...order(round), ...extra] : [...[...extra].reverse(), ...order(round)];
     for (const side of sequence) {
       const r = await inProcessStart(side);
       if (side === 'emulator') {
         samples.emulatorImportMs.ours.push(r.importMs);
         samples.emulatorStartMs.ours.push(r.firstStartMs);
-      } else for (const id of ['importMs', 'firstStartMs', 'secondStartMs']) samples[id][side].push(r[id]);
+      } else if (side === 'oidc-auth') samples.oidcStartMs.ours.push(r.firstStartMs);
+      else for (const id of ['importMs', 'firstStartMs', 'secondStartMs']) samples[id][side].push(r[id]);
     }
   }
-  // The emulator's start is read against oauth2-mock-server's in-process start, the very samples above.
+  // The emulator's start is read against oauth2-mock-server's in-process start, the very samples above; the
+  // oidc-auth lab's against the default lab's (kubernetes-auth).
   samples.emulatorImportMs.reference = [...samples.importMs.reference];
   samples.emulatorStartMs.reference = [...samples.firstStartMs.reference];
+  samples.oidcStartMs.reference = [...samples.firstStartMs.ours];
   console.log('  in-process start: done');
 
   for (let round = 0; round < ROUNDS; round++) {
@@ -180,6 +193,7 @@ async function main() {
 
   const emulator = await emulatorLatency({ rounds: ROUNDS, samples });
   await proxyCost({ rounds: ROUNDS, samples });
+  await oidcAuthCost({ rounds: ROUNDS, samples });
   const soakRun = await soak({ samples });
 
   const figures = ALL_FIGURES.map((f) => summarise(f, samples[f.id]));
@@ -198,6 +212,9 @@ async function main() {
   );
   console.log(
     `  seeding (untimed): a 1,000-metric log-batch into a key already holding 0 / 99,000 points took ${emulator.seeding.historyChunkMs.first} / ${emulator.seeding.historyChunkMs.last} ms.`,
+  );
+  console.log(
+    "  oidc-auth rows: the mlflow-oidc-auth front door ÷ the same call straight to the emulator in one lab (up --auth oidc-auth); its start ÷ the default lab's, same rounds.",
   );
   console.log(`bench took ${durationS.toFixed(0)} s; figures in bench/results.json`);
 

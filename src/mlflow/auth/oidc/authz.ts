@@ -52,6 +52,8 @@ export async function experimentName(
   experimentId: string,
   workspace: string | undefined,
 ): Promise<string | undefined> {
+  const local = deps.mlflow.local?.experimentName(experimentId, workspace);
+  if (local !== undefined) return local;
   const answer = await deps.mlflow.call('GET', '/api/2.0/mlflow/experiments/get', {
     query: { experiment_id: experimentId },
     workspace,

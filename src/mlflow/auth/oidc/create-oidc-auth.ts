@@ -42,6 +42,8 @@ export interface OidcAuthConfig {
   upstream: string;
   /** The in-process emulator's handler, when that is MLflow: no second HTTP hop. */
   inProcess?: (req: InProcessRequest, body: Buffer) => Promise<InProcessResponse>;
+  /** The in-process emulator's live data, for the plugin's plain store reads (MlflowReader `local`). */
+  local?: MlflowReader['local'];
   /**
    * kagenti's patches to the plugin (mlflow-oidc-auth.md §5): `/v1/traces`, `/version` and `/ping` need no
    * authentication and `/v1/traces` no experiment permission. Off: the plugin as released.
@@ -205,7 +207,7 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
 
     // WorkspaceContextMiddleware: before authentication, so an unknown workspace is MLflow's error even without
     // credentials (§1.2).
-    if (request.workspace !== undefined) {
+    if (request.workspace !== undefined && !mlflow.local?.hasWorkspace(request.workspace)) {
       const known = await mlflow.call(
         'GET',
         `/api/3.0/mlflow/workspaces/${encodeURIComponent(request.workspace)}`,
@@ -690,6 +692,7 @@ function verifiedBearers(
 /** MLflow's stores as the hooks read them: straight to MLflow, past the plugin, in a workspace. */
 function mlflowReader(config: OidcAuthConfig, upstream: URL, agent: http.Agent): MlflowReader {
   return {
+    ...(config.local && { local: config.local }),
     async call(method, path, o = {}) {
       const query = o.query ? `?${new URLSearchParams(o.query)}` : '';
       const body = o.json === undefined ? NO_BODY : Buffer.from(JSON.stringify(o.json));

@@ -1,7 +1,6 @@
 // The oidc-auth stack as the lab composes it (DESIGN.md "Auth stacks"): the plugin's settings from the config's
 // `oidcAuth:` section and the environment over what the lab fills in (its IdP, the plugin's client, the lab's groups
 // mapped onto the plugin's model), the plugin's database seeded for the lab, and the front door on the tracking URI.
-import type { AuthApp } from '../auth-app.js';
 import type http from 'node:http';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
@@ -13,6 +12,8 @@ import { createRbacAuthorizer } from '../../../kube/rbac.js';
 import { fetchTrusting } from '../../../trusted-fetch.js';
 import type { Logger } from '../../../log.js';
 import type { LabMlflow } from '../../../lab/start-lab.js';
+import { DEFAULT_WORKSPACE, type TrackingStore } from '../../emulator/tracking-store.js';
+import type { AuthApp } from '../auth-app.js';
 import { createOidcAuth, type StartedOidcAuth } from './create-oidc-auth.js';
 import { mapLabOntoPlugin, seedStore, type LabMapping } from './lab-mapping.js';
 import {
@@ -22,6 +23,7 @@ import {
   type ServerTrustVariable,
 } from './settings.js';
 import { OidcAuthStore } from './store.js';
+import type { MlflowReader } from './types.js';
 
 export interface OidcAuthStackOptions {
   config: ResolvedLabConfig;
@@ -120,7 +122,10 @@ export async function startOidcAuthStack(o: OidcAuthStackOptions): Promise<OidcA
     settings,
     store,
     upstream: o.mlflow?.url ?? 'http://127.0.0.1:9',
-    ...(o.mlflow?.emulator && { inProcess: o.mlflow.emulator.dispatch }),
+    ...(o.mlflow?.emulator && {
+      inProcess: o.mlflow.emulator.dispatch,
+      local: emulatorStoreReads(o.mlflow.emulator.store),
+    }),
     kagentiPatch: config.oidcAuth.kagentiPatch === true,
     // The plugin's process trusts the lab CA through the variables `serverTrust` names (§ server-side trust).
     ...serverFetches(o.fetch, config.oidcAuth.serverTrust),
@@ -173,4 +178,25 @@ function serverFetches(
 /** `oidcAuth.serverTrust` as checked by the config (a list of the trust variables), else both (the default). */
 export function serverTrustOf(serverTrust: unknown): readonly ServerTrustVariable[] {
   return Array.isArray(serverTrust) ? (serverTrust as ServerTrustVariable[]) : SERVER_TRUST_VARIABLES;
+}
+
+/**
+ * The plugin's plain store reads on the in-process emulator's data, as the plugin makes them in its own process
+ * (`_get_tracking_store()`): whether the request's workspace exists, and an experiment's name for the regex sources.
+ * Only a plain success is answered here; anything else goes through the emulator's API for MLflow's own error.
+ */
+export function emulatorStoreReads(store: TrackingStore): NonNullable<MlflowReader['local']> {
+  const workspaceOf = (header: string | undefined) => header?.trim() || DEFAULT_WORKSPACE;
+  return {
+    hasWorkspace: (name) => store.workspaces.has(name),
+    experimentName(id, workspace) {
+      const ws = workspaceOf(workspace);
+      if (!/^\d+$/.test(id) || !store.workspaces.has(ws)) return undefined;
+      try {
+        return store.getExperiment(ws, id).name;
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }

@@ -47,6 +47,17 @@ export interface MlflowReader {
     path: string,
     o?: { query?: Record<string, string>; json?: unknown; workspace?: string | undefined },
   ): Promise<MlflowAnswer>;
+  /**
+   * When MLflow is the lab's in-process emulator: its live data, read directly as the plugin reads its stores in
+   * its own process. Only answers that are plain reads of what exists come from here; anything else (a missing
+   * workspace or experiment, a bad id) goes through `call`, so its error is MLflow's own answer.
+   */
+  local?: {
+    /** `get_workspace(name)` would succeed. */
+    hasWorkspace(name: string): boolean;
+    /** `get_experiment(id).name` in the workspace (undefined: no such experiment there; ask `call`). */
+    experimentName(id: string, workspace: string | undefined): string | undefined;
+  };
 }
 
 /** Everything a hook or router works with. */

@@ -8,8 +8,9 @@ import { DENIED, hookLab } from './support.js';
 /** Alice, Bob and Carol as the plugin saw them (§8): groups from their last browser login. */
 async function measuredLab(
   settings: Parameters<typeof hookLab>[0] = { DEFAULT_MLFLOW_PERMISSION: 'NO_PERMISSIONS' },
+  o: Parameters<typeof hookLab>[1] = {},
 ) {
-  const lab = await hookLab(settings);
+  const lab = await hookLab(settings, o);
   await lab.user('alice@example.com', ['team-a-editors']);
   await lab.user('bob@example.com', ['team-b-viewers']);
   await lab.user('carol@example.com', ['mlflow-admins'], { admin: true });
@@ -310,5 +311,43 @@ describe('the artifact proxy (§4.4: experiment id parsed from the path)', () =>
     ).toBe(200);
     // Nor is the /ajax-api twin.
     expect((await upload(lab.as('ghost'), file.replace('/api/', '/ajax-api/'))).status).toBe(200);
+  });
+});
+
+// The lab's front door reads the in-process emulator's data directly for the plugin's plain store reads (the plugin
+// reads its stores in its own process too); every answer must be the one MLflow's API gives.
+describe.each([false, true])('store reads straight from the emulator: %s', (local) => {
+  test("the name the regexes match is the experiment's current one; a missing or bad id is MLflow's answer", async () => {
+    const lab = await measuredLab(undefined, { local });
+    const { alice, bob, store } = lab;
+    store.addPattern(
+      'experiment',
+      { group: lab.groupId('team-b-viewers') },
+      { regex: '^shared-', priority: 1, permission: 'READ' },
+    );
+    expect((await alice.post('experiments/create', { name: 'shared-x' })).json).toEqual({
+      experiment_id: '1',
+    });
+    expect((await bob.get('experiments/get?experiment_id=1')).status).toBe(200);
+    // Renamed on MLflow's own port, past the plugin: the next check reads the new name.
+    const renamed = await fetch(new URL('/api/2.0/mlflow/experiments/update', lab.mlflow.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experiment_id: '1', new_name: 'private-x' }),
+    });
+    expect(renamed.status).toBe(200);
+    expect(await bob.get('experiments/get?experiment_id=1')).toMatchObject(DENIED);
+    // No such experiment (here, or only in another workspace): no name, so the fallback (NO_PERMISSIONS) decides.
+    expect(await bob.get('experiments/get?experiment_id=999')).toMatchObject(DENIED);
+    expect(
+      (await lab.as('alice@example.com', 'team-a').post('experiments/create', { name: 'shared-a' })).status,
+    ).toBe(200);
+    expect(await bob.get('experiments/get?experiment_id=2')).toMatchObject(DENIED);
+    // An id only Python's int() reads (" 1" is 1), then one MLflow refuses: its own error.
+    expect(await bob.get('experiments/get?experiment_id=%201')).toMatchObject(DENIED);
+    expect(await bob.get('experiments/get?experiment_id=abc')).toMatchObject({
+      status: 400,
+      json: { message: "Invalid experiment ID 'abc'. Experiment ID must be a valid integer." },
+    });
   });
 });

@@ -4,6 +4,7 @@
 import { onTestFinished } from 'vitest';
 import { afterRequest, beforeRequest } from '../../../../src/mlflow/auth/oidc/hooks.js';
 import { httpMlflowReader } from '../../../../src/mlflow/auth/oidc/mlflow-reader.js';
+import { emulatorStoreReads } from '../../../../src/mlflow/auth/oidc/stack.js';
 import { OIDC_AUTH_DEFAULTS, type OidcAuthSettings } from '../../../../src/mlflow/auth/oidc/settings.js';
 import { OidcAuthStore, type UserRow } from '../../../../src/mlflow/auth/oidc/store.js';
 import type { OidcAuthDeps, OidcIdentity, OidcRequest } from '../../../../src/mlflow/auth/oidc/types.js';
@@ -50,7 +51,11 @@ const parse = (text: string): any => {
   }
 };
 
-export async function hookLab(settings: Partial<OidcAuthSettings> = {}): Promise<HookLab> {
+/** `local`: the hooks read the emulator's data directly for plain reads, as the lab's front door does in-process. */
+export async function hookLab(
+  settings: Partial<OidcAuthSettings> = {},
+  o: { local?: boolean } = {},
+): Promise<HookLab> {
   const mlflow = await createMlflowEmulator({
     port: 0,
     workspaces: [{ name: 'team-a' }, { name: 'team-b' }],
@@ -61,7 +66,9 @@ export async function hookLab(settings: Partial<OidcAuthSettings> = {}): Promise
   const deps: OidcAuthDeps = {
     store,
     settings: { ...OIDC_AUTH_DEFAULTS, ...settings },
-    mlflow: httpMlflowReader(mlflow.url),
+    mlflow: o.local
+      ? { ...httpMlflowReader(mlflow.url), local: emulatorStoreReads(mlflow.store) }
+      : httpMlflowReader(mlflow.url),
     now: () => Date.now(),
   };
   const identity = (username: string): OidcIdentity => {
