@@ -2,7 +2,6 @@
 // real plugin (mlflow-workspaces-k8s-auth.md §10.2, in order): unprotected paths → workspace resolution (flat
 // errors) → identity (nested errors) → rule lookup → deny / workspace-required → broad review → per-name reviews →
 // collection policies → run-owner rewrite → upstream → response filters.
-import type { AuthApp } from '../auth-app.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +13,7 @@ import { listen } from '../../../listen.js';
 import { childLogger, noopLogger, type Logger } from '../../../log.js';
 import type { ResourceAttributes } from '../../../kube/types.js';
 import { UpstreamUnreachable } from '../../../proxy/context.js';
+import type { AuthApp } from '../auth-app.js';
 import { DecisionCache } from './decision-cache.js';
 import { DecisionRing, type DecisionRecord } from './decision-ring.js';
 import { MESSAGES, pluginError, type GateError } from './errors.js';
