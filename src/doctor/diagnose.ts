@@ -16,6 +16,7 @@ import {
   isPluginFrontDoor,
   isPluginLoginRedirect,
   otlpCheck,
+  pluginLoginCheck,
   pluginUsername,
   USERS_CURRENT,
   userRowCheck,
@@ -138,7 +139,10 @@ export async function diagnose(input: DiagnoseInput): Promise<DoctorReport> {
         : `${health.status} in ${answeredIn} ms${plugin ? "; the mlflow-oidc-auth plugin's front door (/oidc/ui/config.json answers)" : ''}`,
     ...(!reachable && { fix: 'Check MLFLOW_TRACKING_URI (scheme, host, port) and that the route is up.' }),
   });
-  if (plugin) pluginGroups(checks);
+  if (plugin) {
+    pluginGroups(checks);
+    add(await pluginLoginCheck(trackingUri, input.caPem));
+  }
   if (!reachable) {
     for (const [id, title] of [
       ...(hasToken ? [['mlflow-call', 'an authenticated MLflow call works'] as const] : []),

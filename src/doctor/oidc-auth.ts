@@ -334,3 +334,50 @@ export async function otlpCheck(o: {
     };
   return { ...o.classify(answer), ...base };
 }
+
+/**
+ * The plugin's browser login, as far as it goes without a user: `GET /login` (open, §3.1) answers a redirect to the
+ * IdP's authorize endpoint with the scope OIDC_SCOPE gives, verbatim. Commas make it one scope word (the plugin's
+ * own default `openid,email,profile`): authlib then sees no `openid`, sends no nonce, and an IdP that reads scopes
+ * as the spec does (Keycloak, Dex) grants nothing, so the callback ends in `?error=OIDC+provider+error` (§2.2). A
+ * 500 `Failed to initiate OIDC login` is the server failing to read the IdP's discovery document: over TLS, its
+ * process not trusting the IdP's CA (authlib's httpx reads SSL_CERT_FILE).
+ */
+export async function pluginLoginCheck(trackingUri: string, ca: string | undefined): Promise<DoctorCheck> {
+  const base = { id: 'plugin-login', title: "the plugin's browser login starts (/login → the IdP)" };
+  const answer = await request(`${trackingUri}/login`, { accept: 'text/html' }, ca);
+  if (typeof answer === 'string') return { ...base, status: 'skip', evidence: answer };
+  if (answer.status === 500 && jsonObject(answer)?.detail === 'Failed to initiate OIDC login')
+    return {
+      ...base,
+      status: 'fail',
+      evidence:
+        '500 {"detail":"Failed to initiate OIDC login"}: the server could not read the IdP\'s discovery document (OIDC_DISCOVERY_URL)',
+      fix: "Check OIDC_DISCOVERY_URL from the server's host; over TLS point SSL_CERT_FILE (authlib's httpx, the login) and REQUESTS_CA_BUNDLE (bearer tokens) of the server's process at the IdP's whole CA chain. The server log says why (\"Failed to initiate OAuth redirect: …\").",
+    };
+  if (answer.status !== 302 || answer.location === undefined)
+    return {
+      ...base,
+      status: 'skip',
+      evidence: `${answer.status} without a redirect: not the plugin's /login`,
+    };
+  let authorize: URL;
+  try {
+    authorize = new URL(answer.location);
+  } catch {
+    return { ...base, status: 'skip', evidence: `302 to ${answer.location}: not a URL` };
+  }
+  const scope = authorize.searchParams.get('scope') ?? '';
+  const where = `302 to ${authorize.origin}${authorize.pathname}`;
+  const nonce = authorize.searchParams.has('nonce') ? 'a nonce' : 'no nonce';
+  if (scope.includes(',') || !scope.split(' ').includes('openid'))
+    return {
+      ...base,
+      status: 'warn',
+      evidence: `${where} with scope ${JSON.stringify(scope)} and ${nonce}: ${
+        scope.includes(',') ? 'commas make it one scope word, so' : 'no'
+      } openid is not asked for; Keycloak and Dex then grant nothing and the login ends at /oidc/ui/auth?error=OIDC+provider+error`,
+      fix: 'Separate the scopes with spaces: OIDC_SCOPE="openid email profile groups" (the plugin\'s default has commas).',
+    };
+  return { ...base, status: 'pass', evidence: `${where} with scope ${JSON.stringify(scope)} and ${nonce}` };
+}

@@ -84,6 +84,7 @@ test('doctor behind mlflow-oidc-auth: MLFLOW_TRACKING_USERNAME/PASSWORD checked,
     const report = JSON.parse(good.stdout) as { ok: boolean; checks: Array<{ id: string; status: string }> };
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([
       ['reachability', 'pass'],
+      ['plugin-login', 'pass'],
       ['basic-auth', 'pass'],
       ['otlp', 'warn'],
     ]);

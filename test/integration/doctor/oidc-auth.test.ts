@@ -49,9 +49,14 @@ describe('doctor behind mlflow-oidc-auth: bearer tokens', () => {
       'audience',
       'groups',
       'reachability',
+      'plugin-login',
       'mlflow-call',
       'plugin-user',
     ]);
+    expect(check(r, 'plugin-login')).toMatchObject({ status: 'pass' });
+    expect(check(r, 'plugin-login').evidence).toBe(
+      `302 to ${lab.issuer}/protocol/openid-connect/auth with scope "openid email profile groups" and a nonce`,
+    );
     expect(check(r, 'reachability').evidence).toMatch(
       /^200 in \d+ ms; the mlflow-oidc-auth plugin's front door \(\/oidc\/ui\/config\.json answers\)$/,
     );
@@ -103,11 +108,27 @@ describe('doctor behind mlflow-oidc-auth: bearer tokens', () => {
       trackingUri: lab.trackingUri!,
       caPem,
     });
-    expect(failed(r)).toEqual(['mlflow-call']);
+    // Neither trust variable: the browser login fails too (authlib's httpx reads SSL_CERT_FILE).
+    expect(failed(r)).toEqual(['plugin-login', 'mlflow-call']);
+    expect(check(r, 'plugin-login').evidence).toBe(
+      '500 {"detail":"Failed to initiate OIDC login"}: the server could not read the IdP\'s discovery document (OIDC_DISCOVERY_URL)',
+    );
+    expect(check(r, 'plugin-login').fix).toContain('over TLS point SSL_CERT_FILE');
     expect(check(r, 'mlflow-call').evidence).toContain('yet the token verifies against');
     expect(check(r, 'mlflow-call').fix).toMatch(
       /^Either the server cannot fetch the IdP's discovery and JWKS \(over TLS its process needs REQUESTS_CA_BUNDLE, and SSL_CERT_FILE/,
     );
+  });
+
+  test("OIDC_SCOPE with commas (the plugin's default): the login's scope is one word, a warning with the fix", async () => {
+    const lab = await oidcLab({ oidcAuth: { OIDC_SCOPE: 'openid,email,profile' } });
+    const r = await diagnose({ token: await lab.token({ user: 'alice' }), trackingUri: lab.trackingUri! });
+    expect(r.ok).toBe(true);
+    expect(check(r, 'plugin-login')).toMatchObject({
+      status: 'warn',
+      evidence: `302 to ${lab.issuer}/protocol/openid-connect/auth with scope "openid,email,profile" and no nonce: commas make it one scope word, so openid is not asked for; Keycloak and Dex then grant nothing and the login ends at /oidc/ui/auth?error=OIDC+provider+error`,
+      fix: 'Separate the scopes with spaces: OIDC_SCOPE="openid email profile groups" (the plugin\'s default has commas).',
+    });
   });
 
   test('a user without a row in the plugin database: 404 {"detail":"User not found"} is a warning with the fix', async () => {
@@ -185,7 +206,7 @@ describe('doctor behind mlflow-oidc-auth: Basic credentials (access tokens)', ()
       basic: { username: first.username, password: first.token },
       trackingUri: lab.trackingUri!,
     });
-    expect(r.checks.map((c) => c.id)).toEqual(['reachability', 'basic-auth']);
+    expect(r.checks.map((c) => c.id)).toEqual(['reachability', 'plugin-login', 'basic-auth']);
     expect(check(r, 'basic-auth').evidence).toBe(
       '401 {"detail":"Authentication required"} for bob@example.com: mlflow-oidc-auth refused bob@example.com:<token> (an unknown user, a wrong, replaced or expired access token)',
     );
