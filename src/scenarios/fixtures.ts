@@ -8,6 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { AuthlabError } from '../errors.js';
 import type { AccessToken } from '../lab/access-token.js';
 import type { StartedLab } from '../lab/start-lab.js';
+import { createRbacAuthorizer } from '../kube/rbac.js';
+import { mapLabOntoPlugin } from '../mlflow/auth/oidc/lab-mapping.js';
 import { sealSessionCookie } from '../mlflow/auth/oidc/session-cookie.js';
 import { sessionSetCookies } from '../proxy/session/cookie-chunks.js';
 import { sealSession } from '../proxy/session/cookie-codec.js';
@@ -45,6 +47,25 @@ export interface LabFixtures {
    * by the lab clock): Basic credentials the plugin refuses with 401, and users/current shows the past expiry.
    */
   expiredAccessToken(user?: string): Promise<AccessToken>;
+  /**
+   * A config user in none of the groups the stack lets in, with her login, password and a fresh bearer token.
+   * kubernetes-auth: none of her groups is bound to a role in any namespace (the `not-in-group` scenario's mallory):
+   * the gate refuses her calls with 403. oidc-auth: none is in OIDC_GROUP_NAME or OIDC_ADMIN_GROUP_NAME: the plugin
+   * refuses her browser login (`?error=User+is+not+allowed+to+login`), yet takes her bearer token, as it gates only
+   * the login on groups (mlflow-oidc-auth.md §3.1, §3.2). AUTHLAB_NOT_SUPPORTED when the config has no such user.
+   */
+  userInNoGroup(): Promise<{ username: string; password: string; token: string }>;
+  /**
+   * oidc-auth: the request an OTel collector's OTLP/HTTP exporter posts: `POST <tracking URI>/v1/traces`,
+   * `application/x-protobuf`, an empty ExportTraceServiceRequest, `X-Mlflow-Experiment-Id` when given, and `user`'s
+   * bearer token unless `credentials: 'none'`. Without kagenti's patch the plugin answers 401 without credentials and
+   * 403 text/plain `Permission denied` without the header or EDIT on that experiment (§4.6, §5).
+   */
+  otlpTracesRequest(o?: {
+    experimentId?: string;
+    user?: string;
+    credentials?: 'bearer' | 'none';
+  }): Promise<{ url: string; init: RequestInit }>;
 }
 
 const COOKIE_ATTRIBUTES = { path: '/', maxAge: 0, httpOnly: true, secure: false, sameSite: '' as const };
@@ -132,6 +153,39 @@ export function labFixtures(lab: StartedLab): LabFixtures {
       const { headers } = sessionSetCookies(name, value, COOKIE_ATTRIBUTES);
       const pairs = headers.map((h) => h.split(';')[0]!);
       return kind === 'first-chunk-only' ? pairs[0]! : pairs.join('; ');
+    },
+    async userInNoGroup() {
+      const allowed = new Set(
+        lab.auth === 'oidc-auth' && lab.oidcAuth
+          ? [...lab.oidcAuth.settings.OIDC_GROUP_NAME, ...lab.oidcAuth.settings.OIDC_ADMIN_GROUP_NAME]
+          : (() => {
+              const mapping = mapLabOntoPlugin(lab.config, createRbacAuthorizer(lab.config.rbac));
+              return [...mapping.groupNames, ...mapping.adminGroupNames];
+            })(),
+      );
+      const outsider = lab.config.users.find(
+        (u) => u.password !== undefined && !u.groups.some((g) => allowed.has(g)),
+      );
+      if (!outsider)
+        throw new AuthlabError(
+          'AUTHLAB_NOT_SUPPORTED',
+          `no user with a password in the lab config is outside every group the ${lab.auth} stack lets in`,
+          {
+            hint: 'Add one to the config (the default lab has mallory@example.com, in no group).',
+          },
+        );
+      return { username: outsider.email, password: outsider.password!, token: await token(outsider.name) };
+    },
+    async otlpTracesRequest(o = {}) {
+      needsOidcAuth(lab, 'otlpTracesRequest');
+      const headers: Record<string, string> = { 'content-type': 'application/x-protobuf' };
+      if (o.experimentId !== undefined) headers['x-mlflow-experiment-id'] = o.experimentId;
+      if (o.credentials !== 'none') headers.authorization = `Bearer ${await token(o.user)}`;
+      return {
+        url: `${lab.trackingUri}/v1/traces`,
+        // An ExportTraceServiceRequest with no spans: the empty protobuf message.
+        init: { method: 'POST', headers, body: new Uint8Array(0) },
+      };
     },
     async replacedAccessToken(user = 'alice') {
       needsOidcAuth(lab, 'replacedAccessToken');

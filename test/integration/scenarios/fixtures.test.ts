@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLab, type StartedLab } from '../../../src/index.js';
 import { labFixtures, type LabFixtures } from '../../../src/scenarios/fixtures.js';
 import { AUTH_REQUIRED, basic, bearer, callAs, oidcLabConfig } from '../../../src/scenarios/oidc-lab.js';
+import { pluginLogin } from '../../../src/scenarios/plugin-login.js';
 import { requestError, searchAs } from '../../../src/scenarios/support.js';
 
 describe('labFixtures(lab)', () => {
@@ -63,6 +64,24 @@ describe('labFixtures(lab)', () => {
     }
     expect(logged('Error loading cookied session: cookie signature not valid, removing session')).toBe(true);
   });
+
+  test("a user in no group the RBAC binds: the gate refuses her create with the plugin's 403", async () => {
+    const mallory = await fx.userInNoGroup();
+    expect([mallory.username, mallory.password]).toEqual(['mallory@example.com', 'mallory-password']);
+    const created = await fetch(`${lab.trackingUri}/api/2.0/mlflow/experiments/create`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${mallory.token}`,
+        'content-type': 'application/json',
+        'x-mlflow-workspace': 'team-a',
+      },
+      body: JSON.stringify({ name: 'fixture-not-in-group' }),
+    });
+    expect([created.status, await created.text()]).toEqual([
+      403,
+      '{"error":{"code":"PERMISSION_DENIED","message":"Permission denied for requested operation."}}',
+    ]);
+  });
 });
 
 describe('labFixtures(lab) on the oidc-auth stack', () => {
@@ -118,6 +137,31 @@ describe('labFixtures(lab) on the oidc-auth stack', () => {
     expect(Date.parse(`${me.password_expiration}Z`)).toBeLessThan(lab.clock.now());
   });
 
+  test('a user outside OIDC_GROUP_NAME: her browser login is refused, her bearer token works (§3.1, §3.2)', async () => {
+    const mallory = await fx.userInNoGroup();
+    expect(mallory.username).toBe('mallory@example.com');
+    const login = await pluginLogin(lab.trackingUri!, mallory.username, mallory.password);
+    expect(login.callback.location).toBe(
+      `${lab.trackingUri}/oidc/ui/auth?error=User+is+not+allowed+to+login`,
+    );
+    expect((await searchAs(lab, mallory.token)).status).toBe(200);
+  });
+
+  test("an OTLP export as a collector posts it: 401 without credentials, 403 text/plain without the experiment's header", async () => {
+    const post = async (o: Parameters<LabFixtures['otlpTracesRequest']>[0]) => {
+      const { url, init } = await fx.otlpTracesRequest(o);
+      expect(url).toBe(`${lab.trackingUri}/v1/traces`);
+      const res = await fetch(url, init);
+      return [res.status, res.headers.get('content-type'), await res.text()];
+    };
+    expect(await post({ credentials: 'none', experimentId: '0' })).toEqual([
+      401,
+      'application/json',
+      AUTH_REQUIRED,
+    ]);
+    expect(await post({ user: 'bob' })).toEqual([403, 'text/plain; charset=utf-8', 'Permission denied']);
+  });
+
   test("session cookies are the plugin's `session`: valid passes; expired is cleared; tampered is refused", async () => {
     const valid = await fx.sessionCookie('valid', 'carol');
     expect(valid).toMatch(/^session=[^;]+$/);
@@ -141,7 +185,7 @@ test('access-token fixtures on the kubernetes-auth stack: AUTHLAB_NOT_SUPPORTED 
   const lab = await startLab({ ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 }, env: {} });
   try {
     const fx = labFixtures(lab);
-    for (const fixture of [fx.replacedAccessToken, fx.expiredAccessToken])
+    for (const fixture of [fx.replacedAccessToken, fx.expiredAccessToken, () => fx.otlpTracesRequest()])
       await expect(fixture()).rejects.toMatchObject({
         code: 'AUTHLAB_NOT_SUPPORTED',
         hint: expect.stringContaining('auth: "oidc-auth"'),
