@@ -5,11 +5,12 @@
 import { generateKeyPair, SignJWT, decodeJwt } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import type { ResolvedLabConfig } from '../config/resolve.js';
 import { AuthlabError } from '../errors.js';
 import type { AccessToken } from '../lab/access-token.js';
 import type { StartedLab } from '../lab/start-lab.js';
 import { createRbacAuthorizer } from '../kube/rbac.js';
-import { mapLabOntoPlugin } from '../mlflow/auth/oidc/lab-mapping.js';
+import { WORKSPACE_PERMISSION_RESOURCE_PRIORITY } from '../mlflow/auth/kubernetes/rules.js';
 import { sealSessionCookie } from '../mlflow/auth/oidc/session-cookie.js';
 import { sessionSetCookies } from '../proxy/session/cookie-chunks.js';
 import { sealSession } from '../proxy/session/cookie-codec.js';
@@ -48,18 +49,24 @@ export interface LabFixtures {
    */
   expiredAccessToken(user?: string): Promise<AccessToken>;
   /**
-   * A config user in none of the groups the stack lets in, with her login, password and a fresh bearer token.
-   * kubernetes-auth: none of her groups is bound to a role in any namespace (the `not-in-group` scenario's mallory):
-   * the gate refuses her calls with 403. oidc-auth: none is in OIDC_GROUP_NAME or OIDC_ADMIN_GROUP_NAME: the plugin
-   * refuses her browser login (`?error=User+is+not+allowed+to+login`), yet takes her bearer token, as it gates only
-   * the login on groups (mlflow-oidc-auth.md §3.1, §3.2). AUTHLAB_NOT_SUPPORTED when the config has no such user.
+   * A config user (the first with a password) in none of the groups the stack lets in, with her login (the e-mail,
+   * as the IdP's login form and password grant take it), her password and a fresh bearer token: the "not in the
+   * group" failure without editing the lab. kubernetes-auth: the RBAC binds none of her groups (nor her) to a role on
+   * MLflow's resources in any workspace, as kube-apiserver sees her (the `not-in-group` scenario's mallory): the gate
+   * refuses her writes with 403 PERMISSION_DENIED, and filters her searches to nothing. oidc-auth: none of her
+   * groups is in OIDC_GROUP_NAME or OIDC_ADMIN_GROUP_NAME: the plugin refuses her browser login
+   * (`/oidc/ui/auth?error=User+is+not+allowed+to+login`) yet takes her bearer token, since it gates only the login on
+   * groups (mlflow-oidc-auth.md §3.1, §3.2); what she may then do is DEFAULT_MLFLOW_PERMISSION's (MANAGE by
+   * default). AUTHLAB_NOT_SUPPORTED when the config has no such user.
    */
   userInNoGroup(): Promise<{ username: string; password: string; token: string }>;
   /**
-   * oidc-auth: the request an OTel collector's OTLP/HTTP exporter posts: `POST <tracking URI>/v1/traces`,
-   * `application/x-protobuf`, an empty ExportTraceServiceRequest, `X-Mlflow-Experiment-Id` when given, and `user`'s
-   * bearer token unless `credentials: 'none'`. Without kagenti's patch the plugin answers 401 without credentials and
-   * 403 text/plain `Permission denied` without the header or EDIT on that experiment (§4.6, §5).
+   * oidc-auth: the request an OTel collector's OTLP/HTTP exporter posts, for `fetch(url, init)`: `POST <tracking
+   * URI>/v1/traces`, `application/x-protobuf`, an empty ExportTraceServiceRequest, `X-Mlflow-Experiment-Id` when
+   * given, and `user`'s (default alice) bearer token unless `credentials: 'none'` (a collector without its oauth2
+   * extension). Since 7.0.0 the plugin guards that route: without kagenti's patch it answers 401
+   * `{"detail":"Authentication required"}` without credentials, and 403 text/plain `Permission denied` without the
+   * header or without EDIT (or MANAGE) on that experiment (mlflow-oidc-auth.md §4.6, §5).
    */
   otlpTracesRequest(o?: {
     experimentId?: string;
@@ -67,6 +74,8 @@ export interface LabFixtures {
     credentials?: 'bearer' | 'none';
   }): Promise<{ url: string; init: RequestInit }>;
 }
+
+type LabUser = ResolvedLabConfig['users'][number];
 
 const COOKIE_ATTRIBUTES = { path: '/', maxAge: 0, httpOnly: true, secure: false, sameSite: '' as const };
 
@@ -86,16 +95,56 @@ function accountOf(lab: StartedLab, user: string) {
   return account;
 }
 
-/** Access tokens are the mlflow-oidc-auth plugin's: on the other stack, say so before asking anything. */
-function needsOidcAuth(lab: StartedLab, fixture: string): void {
+/** Access tokens and /v1/traces are the mlflow-oidc-auth plugin's: on the other stack, say so before asking anything. */
+function needsOidcAuth(lab: StartedLab, fixture: string, what = 'its access tokens'): void {
   if (lab.auth !== 'oidc-auth' || !lab.oidcAuth)
-    throw new AuthlabError(
-      'AUTHLAB_NOT_SUPPORTED',
-      `${fixture}() needs the oidc-auth stack (its access tokens)`,
-      {
-        hint: 'Start the lab with startLab({ auth: "oidc-auth" }); the kubernetes-auth stack takes bearer tokens only.',
-      },
-    );
+    throw new AuthlabError('AUTHLAB_NOT_SUPPORTED', `${fixture}() needs the oidc-auth stack (${what})`, {
+      hint: 'Start the lab with startLab({ auth: "oidc-auth" }); the kubernetes-auth stack takes bearer tokens only.',
+    });
+}
+
+/**
+ * Whom the stack lets in, for userInNoGroup(). oidc-auth: a user with a group in OIDC_GROUP_NAME or
+ * OIDC_ADMIN_GROUP_NAME, compared exactly (mlflow-oidc-auth.md §3.1). kubernetes-auth: one the lab's RBAC lets, as
+ * kube-apiserver takes her token (e-mail, groups, system:authenticated: what `can-i` evaluates), any verb on a
+ * resource the gate checks for workspace access, in some workspace or cluster-wide.
+ */
+function letsIn(lab: StartedLab): { test: (user: LabUser) => boolean; outside: string } {
+  if (lab.auth === 'oidc-auth') {
+    const plugin = lab.oidcAuth;
+    if (!plugin)
+      throw new AuthlabError(
+        'AUTHLAB_NOT_SUPPORTED',
+        'this lab runs no mlflow-oidc-auth front door, so no group gate',
+        {
+          hint: 'Start the lab with auth: "oidc-auth" and an MLflow backend.',
+        },
+      );
+    const groups = [...plugin.settings.OIDC_GROUP_NAME, ...plugin.settings.OIDC_ADMIN_GROUP_NAME];
+    return {
+      test: (u) => u.groups.some((g) => groups.includes(g)),
+      outside: `in none of OIDC_GROUP_NAME or OIDC_ADMIN_GROUP_NAME (${groups.join(', ') || 'none set'})`,
+    };
+  }
+  const rbac = createRbacAuthorizer(lab.config.rbac);
+  const namespaces = [...lab.config.workspaces.items.map((w) => w.name), undefined];
+  const verbs = ['get', 'list', 'create', 'update', 'delete'] as const;
+  return {
+    test: (u) => {
+      const user = { username: u.email, groups: [...u.groups, 'system:authenticated'] };
+      return namespaces.some((namespace) =>
+        WORKSPACE_PERMISSION_RESOURCE_PRIORITY.some((resource) =>
+          verbs.some(
+            (verb) =>
+              rbac.authorize(user, {
+                resource: { group: 'mlflow.kubeflow.org', resource, verb, ...(namespace && { namespace }) },
+              }).allowed,
+          ),
+        ),
+      );
+    },
+    outside: 'in no group the RBAC binds to a role on mlflow.kubeflow.org in any workspace',
+  };
 }
 
 export function labFixtures(lab: StartedLab): LabFixtures {
@@ -155,29 +204,20 @@ export function labFixtures(lab: StartedLab): LabFixtures {
       return kind === 'first-chunk-only' ? pairs[0]! : pairs.join('; ');
     },
     async userInNoGroup() {
-      const allowed = new Set(
-        lab.auth === 'oidc-auth' && lab.oidcAuth
-          ? [...lab.oidcAuth.settings.OIDC_GROUP_NAME, ...lab.oidcAuth.settings.OIDC_ADMIN_GROUP_NAME]
-          : (() => {
-              const mapping = mapLabOntoPlugin(lab.config, createRbacAuthorizer(lab.config.rbac));
-              return [...mapping.groupNames, ...mapping.adminGroupNames];
-            })(),
-      );
-      const outsider = lab.config.users.find(
-        (u) => u.password !== undefined && !u.groups.some((g) => allowed.has(g)),
-      );
-      if (!outsider)
+      const { test, outside } = letsIn(lab);
+      const user = lab.config.users.find((u) => u.password !== undefined && !test(u));
+      if (!user)
         throw new AuthlabError(
           'AUTHLAB_NOT_SUPPORTED',
-          `no user with a password in the lab config is outside every group the ${lab.auth} stack lets in`,
+          `no user with a password in the lab config is ${outside}`,
           {
-            hint: 'Add one to the config (the default lab has mallory@example.com, in no group).',
+            hint: "Add a user with a password and none of those groups to the config's users (the default lab's mallory has groups: []).",
           },
         );
-      return { username: outsider.email, password: outsider.password!, token: await token(outsider.name) };
+      return { username: user.email, password: user.password!, token: await token(user.name) };
     },
     async otlpTracesRequest(o = {}) {
-      needsOidcAuth(lab, 'otlpTracesRequest');
+      needsOidcAuth(lab, 'otlpTracesRequest', "the plugin's /v1/traces route");
       const headers: Record<string, string> = { 'content-type': 'application/x-protobuf' };
       if (o.experimentId !== undefined) headers['x-mlflow-experiment-id'] = o.experimentId;
       if (o.credentials !== 'none') headers.authorization = `Bearer ${await token(o.user)}`;

@@ -3,12 +3,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLab, type StartedLab } from '../../../src/index.js';
 import { labFixtures, type LabFixtures } from '../../../src/scenarios/fixtures.js';
 import { AUTH_REQUIRED, basic, bearer, callAs, oidcLabConfig } from '../../../src/scenarios/oidc-lab.js';
 import { pluginLogin } from '../../../src/scenarios/plugin-login.js';
-import { requestError, searchAs } from '../../../src/scenarios/support.js';
+import { defaultLabConfig, requestError, searchAs, withLab } from '../../../src/scenarios/support.js';
 
 describe('labFixtures(lab)', () => {
   let lab: StartedLab;
@@ -65,7 +66,7 @@ describe('labFixtures(lab)', () => {
     expect(logged('Error loading cookied session: cookie signature not valid, removing session')).toBe(true);
   });
 
-  test("a user in no group the RBAC binds: the gate refuses her create with the plugin's 403", async () => {
+  test("a user in no group the RBAC binds: the gate refuses her create with the not-in-group scenario's 403", async () => {
     const mallory = await fx.userInNoGroup();
     expect([mallory.username, mallory.password]).toEqual(['mallory@example.com', 'mallory-password']);
     const created = await fetch(`${lab.trackingUri}/api/2.0/mlflow/experiments/create`, {
@@ -147,21 +148,6 @@ describe('labFixtures(lab) on the oidc-auth stack', () => {
     expect((await searchAs(lab, mallory.token)).status).toBe(200);
   });
 
-  test("an OTLP export as a collector posts it: 401 without credentials, 403 text/plain without the experiment's header", async () => {
-    const post = async (o: Parameters<LabFixtures['otlpTracesRequest']>[0]) => {
-      const { url, init } = await fx.otlpTracesRequest(o);
-      expect(url).toBe(`${lab.trackingUri}/v1/traces`);
-      const res = await fetch(url, init);
-      return [res.status, res.headers.get('content-type'), await res.text()];
-    };
-    expect(await post({ credentials: 'none', experimentId: '0' })).toEqual([
-      401,
-      'application/json',
-      AUTH_REQUIRED,
-    ]);
-    expect(await post({ user: 'bob' })).toEqual([403, 'text/plain; charset=utf-8', 'Permission denied']);
-  });
-
   test("session cookies are the plugin's `session`: valid passes; expired is cleared; tampered is refused", async () => {
     const valid = await fx.sessionCookie('valid', 'carol');
     expect(valid).toMatch(/^session=[^;]+$/);
@@ -179,6 +165,88 @@ describe('labFixtures(lab) on the oidc-auth stack', () => {
       hint: expect.stringContaining('kubernetes-auth stack'),
     });
   });
+});
+
+describe('otlpTracesRequest(): the oidc-otlp-traces setup (DEFAULT_MLFLOW_PERMISSION READ, workspaces off)', () => {
+  let lab: StartedLab;
+  let fx: LabFixtures;
+  let experimentId: string;
+  beforeAll(async () => {
+    // As the oidc-otlp-traces scenario runs it: workspaces off (kagenti's setting), READ for users without a rule.
+    lab = await startLab({
+      config: await oidcLabConfig({
+        oidcAuth: { DEFAULT_MLFLOW_PERMISSION: 'READ', MLFLOW_ENABLE_WORKSPACES: false },
+      }),
+      ports: { proxy: 0, idp: 0, kube: 0, mlflow: 0 },
+      env: {},
+    });
+    fx = labFixtures(lab);
+    // alice's experiment: she holds MANAGE on it (creators get MANAGE, §4.3), bob READ by the default.
+    const created = await callAs({ lab }, bearer(await lab.token({ user: 'alice' })), {
+      method: 'POST',
+      path: '/api/2.0/mlflow/experiments/create',
+      body: JSON.stringify({ name: 'fixture-otlp' }),
+    });
+    if (created.status !== 200)
+      throw new Error(`experiments/create as alice: ${created.status} ${created.body}`);
+    experimentId = (JSON.parse(created.body) as { experiment_id: string }).experiment_id;
+  });
+  afterAll(() => lab?.dispose());
+  const post = async (o: Parameters<LabFixtures['otlpTracesRequest']>[0]) => {
+    const { url, init } = await fx.otlpTracesRequest(o);
+    const res = await fetch(url, init);
+    return [res.status, res.headers.get('content-type'), await res.text()];
+  };
+
+  test('the request: POST <tracking URI>/v1/traces, protobuf, the header and the bearer token as asked', async () => {
+    const { url, init } = await fx.otlpTracesRequest({ experimentId: '7', user: 'bob' });
+    expect(url).toBe(`${lab.trackingUri}/v1/traces`);
+    expect(init.method).toBe('POST');
+    expect((init.body as Uint8Array).byteLength).toBe(0);
+    const headers = init.headers as Record<string, string>;
+    expect(headers).toEqual({
+      'content-type': 'application/x-protobuf',
+      'x-mlflow-experiment-id': '7',
+      authorization: expect.stringMatching(/^Bearer ey/),
+    });
+    expect(decodeJwt(headers.authorization!.slice('Bearer '.length)).email).toBe('bob@example.com');
+    const { init: bare } = await fx.otlpTracesRequest({ credentials: 'none' });
+    expect(bare.headers).toEqual({ 'content-type': 'application/x-protobuf' });
+  });
+
+  test("without credentials 401; bob's token without the header, or with it and READ only, 403 text/plain (§5)", async () => {
+    expect(await post({ credentials: 'none', experimentId })).toEqual([
+      401,
+      'application/json',
+      AUTH_REQUIRED,
+    ]);
+    const denied = [403, 'text/plain; charset=utf-8', 'Permission denied'];
+    expect(await post({ user: 'bob' })).toEqual(denied);
+    expect(await post({ user: 'bob', experimentId })).toEqual(denied);
+  });
+
+  test('alice with the header on her experiment (MANAGE) passes the plugin', async () => {
+    // What answers is MLflow's side (the lab's: Flask's 404 page, no OTLP endpoint yet; MLflow's: 400 no spans found).
+    const [status, , body] = await post({ experimentId });
+    expect([401, 403]).not.toContain(status);
+    expect(body).not.toBe('Permission denied');
+  });
+});
+
+test('userInNoGroup() when every user is in a group the stack lets in: AUTHLAB_NOT_SUPPORTED, a hint to add one', async () => {
+  const edit = (config: { users?: Array<{ name: string; groups?: string[] }> }) => {
+    const mallory = config.users?.find((u) => u.name === 'mallory');
+    if (mallory) mallory.groups = ['team-b-viewers'];
+  };
+  const kube = await defaultLabConfig();
+  edit(kube);
+  for (const config of [kube, await oidcLabConfig({ edit })])
+    await withLab({ config }, async ({ lab }) => {
+      await expect(labFixtures(lab).userInNoGroup(), lab.auth).rejects.toMatchObject({
+        code: 'AUTHLAB_NOT_SUPPORTED',
+        hint: expect.stringContaining("the default lab's mallory has groups: []"),
+      });
+    });
 });
 
 test('access-token fixtures on the kubernetes-auth stack: AUTHLAB_NOT_SUPPORTED with a hint', async () => {
