@@ -13,6 +13,7 @@ import { listen, serverUrl } from '../../../listen.js';
 import { childLogger, noopLogger, type Logger } from '../../../log.js';
 import type { InProcessRequest, InProcessResponse } from '../kubernetes/create-gate.js';
 import { handleApi } from './api.js';
+import { dispatchMlflowReader, httpMlflowReader, jsonObjectOf, LazyJsonAnswer } from './mlflow-reader.js';
 import {
   ADMIN_REQUIRED,
   AUTHENTICATION_REQUIRED,
@@ -33,7 +34,7 @@ import {
 } from './session-cookie.js';
 import type { OidcAuthSettings } from './settings.js';
 import type { OidcAuthStore } from './store.js';
-import type { MlflowAnswer, MlflowReader, OidcAuthDeps, OidcIdentity, OidcRequest } from './types.js';
+import type { MlflowReader, OidcAuthDeps, OidcIdentity, OidcRequest } from './types.js';
 
 export interface OidcAuthConfig {
   settings: OidcAuthSettings;
@@ -133,7 +134,10 @@ export async function createOidcAuth(config: OidcAuthConfig): Promise<StartedOid
    * route), so it is looked for once per path, not on every call; bounded, the oldest forgotten first.
    */
   const apiMisses = boundedSet(MAX_REMEMBERED_PATHS);
-  const mlflow = mlflowReader(config, upstream, agent);
+  const mlflow: MlflowReader = {
+    ...(config.inProcess ? dispatchMlflowReader(config.inProcess) : httpMlflowReader(upstream, agent)),
+    ...(config.local && { local: config.local }),
+  };
   const deps: OidcAuthDeps = { store, settings, mlflow, now: () => clock.now() };
   const unprotected = config.kagentiPatch
     ? [...UNPROTECTED_PREFIXES, ...KAGENTI_UNPROTECTED]
@@ -689,47 +693,6 @@ function verifiedBearers(
   };
 }
 
-/** MLflow's stores as the hooks read them: straight to MLflow, past the plugin, in a workspace. */
-function mlflowReader(config: OidcAuthConfig, upstream: URL, agent: http.Agent): MlflowReader {
-  return {
-    ...(config.local && { local: config.local }),
-    async call(method, path, o = {}) {
-      const query = o.query ? `?${new URLSearchParams(o.query)}` : '';
-      const body = o.json === undefined ? NO_BODY : Buffer.from(JSON.stringify(o.json));
-      const headers: http.IncomingHttpHeaders = { accept: 'application/json' };
-      if (o.json !== undefined) headers['content-type'] = 'application/json';
-      if (o.workspace !== undefined) headers['x-mlflow-workspace'] = o.workspace;
-      let answer: InProcessResponse;
-      if (config.inProcess)
-        answer = await config.inProcess({ method, url: `${path}${query}`, headers }, body);
-      else
-        answer = await new Promise<InProcessResponse>((resolve, reject) => {
-          const req = http.request(
-            {
-              agent,
-              hostname: upstream.hostname,
-              port: upstream.port,
-              method,
-              path: `${path}${query}`,
-              headers,
-            },
-            (res) => {
-              const chunks: Buffer[] = [];
-              res.on('data', (c: Buffer) => chunks.push(c));
-              res.on('end', () =>
-                resolve({ status: res.statusCode ?? 502, headers: {}, payload: Buffer.concat(chunks) }),
-              );
-              res.on('error', reject);
-            },
-          );
-          req.on('error', reject);
-          req.end(body);
-        });
-      return new LazyJsonAnswer(answer.status, answer.payload);
-    },
-  };
-}
-
 function writeText(
   res: http.ServerResponse,
   status: number,
@@ -745,28 +708,6 @@ function writeText(
 }
 
 const NO_BODY = Buffer.alloc(0);
-
-/**
- * An answer of MLflow's with its JSON object parsed when first read: the workspace check reads only the status, and
- * the after-request hook reads the body only on the routes it has a handler for (a search's answer can be large).
- * A class, not an object literal with a getter: V8 puts a literal's getter in an AccessorPair it allocates in the
- * old generation, and each such pair, long dead, held the getter's closure and so the whole request (req, res, the
- * answer) through every young-generation collection until the next full one: the front door's GC cost several
- * times the direct call's (issue 19's bench).
- */
-class LazyJsonAnswer implements MlflowAnswer {
-  #json: Record<string, unknown> | undefined | null = null;
-
-  constructor(
-    readonly status: number,
-    private readonly payload: Buffer,
-  ) {}
-
-  get json(): Record<string, unknown> | undefined {
-    if (this.#json === null) this.#json = parseJsonObject(this.payload, 'application/json');
-    return this.#json;
-  }
-}
 
 /**
  * A request that has no body by HTTP/1.1's framing (RFC 9112 §6.3): no Transfer-Encoding, no Content-Length or 0.
@@ -792,13 +733,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 
 /** Flask's `get_json(silent=True)`: a JSON object, or undefined. */
 function parseJsonObject(body: Buffer, contentType: string | undefined): Record<string, unknown> | undefined {
-  if (body.length === 0 || !/json/.test(contentType ?? '')) return undefined;
-  try {
-    const v: unknown = JSON.parse(body.toString('utf8'));
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  return /json/.test(contentType ?? '') ? jsonObjectOf(body) : undefined;
 }
 
 /** Starlette's `cookie_parser`: the last cookie of a name wins, `http.cookies._unquote` on its value. */
